@@ -1,0 +1,251 @@
+"""lmms-eval adapters for the Qwen2.5-VL reasoning models: one class, a profile per name.
+
+`--model video_r2 --model_args pretrained=PATH_OR_ID,protocol=unified|paper|native,backend=hf|vllm,...`
+Every request's exact prompt, frame sampling, sampling settings, per-round raw outputs and
+finish reason are appended to the request's arguments, so lmms-eval's sample log (`arguments`)
+records them. A sample that cannot be answered (undecodable video, failed generation) returns
+the error marker of videor2.errors; the run continues.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+
+from lmms_eval.api.model import lmms
+from tqdm import tqdm
+
+from videor2 import BENCHMARKS, benchmark_of
+from videor2.errors import VideoError, error_response
+from videor2.models import requests as rq
+from videor2.models.profiles import PROTOCOLS, get_profile
+from videor2.tasks.common.task import benchmark_module
+
+
+def _bool(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _opt_float(value):
+    return None if value in (None, "", "None") else float(value)
+
+
+def _opt_int(value):
+    return None if value in (None, "", "None") else int(value)
+
+
+def _answer_key(task: str, doc: dict) -> dict:
+    name = task[len("videor2_"):] if task.startswith("videor2_") else task
+    if name in BENCHMARKS:
+        return benchmark_module(benchmark_of(task)).answer_key(doc)
+    return {"kind": "mc", "question": "", "options": []}  # a task outside the suite: no suffix data
+
+
+class ReasoningVideoLM(lmms):
+    """Qwen2.5-VL-family reasoning model under a frame/decoding protocol."""
+
+    PROFILE = "video_r2"
+
+    def __init__(self, pretrained: str | None = None, protocol: str = "unified", backend: str = "hf",
+                 dtype: str = "auto", attn_implementation: str = "sdpa", batch_size=1, device: str | None = None,
+                 fps=None, max_num_frames=None, min_frames=None, min_pixels=None, max_pixels=None,
+                 total_pixels=None, max_new_tokens=None, temperature=None, top_p=None, do_sample=None,
+                 perception_rounds=None, system_prompt: str | None = None, video_backend: str = "auto",
+                 vision_chunk_groups=8, tensor_parallel_size=1, gpu_memory_utilization=0.9,
+                 max_model_len=32768, seed=0, record_attention=False, attention_layers="-1",
+                 attention_heads="mean", attention_dir: str | None = None, **kwargs):
+        super().__init__()
+        self.profile = get_profile(self.PROFILE)
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+        self.protocol = protocol
+        self.pretrained = pretrained or self.profile.hub_id
+        self.batch_size_per_gpu = max(1, int(batch_size or 1))
+        self.video_backend = video_backend
+        self.overrides = {
+            "fps": _opt_float(fps), "max_frames": _opt_int(max_num_frames), "min_frames": _opt_int(min_frames),
+            "min_pixels": _opt_int(min_pixels), "max_pixels": _opt_int(max_pixels), "total_pixels": _opt_int(total_pixels),
+            "max_new_tokens": _opt_int(max_new_tokens), "temperature": _opt_float(temperature),
+            "top_p": _opt_float(top_p), "do_sample": None if do_sample is None else _bool(do_sample),
+            "system_prompt": system_prompt,
+        }
+        self.rounds = int(perception_rounds or self.profile.perception_rounds)
+        self._setup_parallel(device)
+        if backend == "hf":
+            from videor2.models.hf_backend import TransformersBackend
+
+            self.backend = TransformersBackend(self.pretrained, dtype=dtype, attn_implementation=attn_implementation,
+                                               device=self._device, vision_chunk_groups=int(vision_chunk_groups))
+        elif backend == "vllm":
+            from videor2.models.vllm_backend import VLLMBackend
+
+            if _bool(record_attention):
+                raise ValueError("record_attention needs backend=hf (vLLM does not expose attention); score vLLM "
+                                 "outputs afterwards with `videor2 vas` / diagnose --from-logs")
+            self.backend = VLLMBackend(self.pretrained, dtype=dtype, tensor_parallel_size=int(tensor_parallel_size),
+                                       gpu_memory_utilization=float(gpu_memory_utilization),
+                                       max_model_len=int(max_model_len), seed=int(seed))
+        else:
+            raise ValueError(f"backend must be hf or vllm, got {backend!r}")
+        self.probe = None
+        if _bool(record_attention):
+            from videor2.diagnostics.vas import AttentionRecorder
+
+            self.probe = AttentionRecorder.for_backend(self.backend, layers=attention_layers, heads=attention_heads,
+                                                       out_dir=attention_dir or _default_attention_dir())
+
+    def _setup_parallel(self, device):
+        import torch
+        from accelerate import Accelerator
+
+        accelerator = Accelerator()
+        self.accelerator = accelerator
+        if accelerator.num_processes > 1:
+            self._rank, self._world_size = accelerator.process_index, accelerator.num_processes
+            self._device = device if device and device != "cuda" else (
+                f"cuda:{accelerator.local_process_index}" if torch.cuda.is_available() else "cpu")
+        else:
+            self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+    @property
+    def batch_size(self):
+        return self.batch_size_per_gpu
+
+    # ------------------------------------------------------------------ generation
+
+    def generate_until(self, requests) -> list[str]:
+        outputs: list[str | None] = [None] * len(requests)
+        bar = tqdm(total=len(requests), desc=f"{self.PROFILE} generating", disable=self.rank != 0)
+        for start in range(0, len(requests), self.batch_size_per_gpu):
+            chunk = list(range(start, min(start + self.batch_size_per_gpu, len(requests))))
+            for i, text in zip(chunk, self._answer([requests[i] for i in chunk])):
+                outputs[i] = text
+            bar.update(len(chunk))
+        bar.close()
+        return outputs
+
+    def _answer(self, reqs) -> list[str]:
+        """Answer a batch of lmms-eval instances through all perception rounds."""
+        states = []
+        for req in reqs:
+            ctx, gen_kwargs, doc_to_visual, doc_id, task, split = req.args[:6]
+            doc = self.task_dict[task][split][doc_id]
+            visuals = doc_to_visual(doc)
+            state = {"req": req, "task": task, "doc_id": doc_id, "ctx": ctx, "gen_kwargs": dict(gen_kwargs or {}),
+                     "key": _answer_key(task, doc), "video_path": str(visuals[0]) if visuals else "",
+                     "windows": None, "rounds": [], "result": None, "status": "ok"}
+            if not visuals:
+                state["result"] = error_response("video_error", f"document {doc_id} of {task} has no video")
+                state["status"] = "video_error"
+            states.append(state)
+        for round_index in range(1, self.rounds + 1):
+            final = round_index == self.rounds
+            live = [s for s in states if s["result"] is None]
+            built = []
+            for s in live:
+                r = rq.build_request(self.profile, self.protocol, task=s["task"], doc_id=s["doc_id"], context=s["ctx"],
+                                     key=s["key"], video_path=s["video_path"], gen_kwargs=s["gen_kwargs"],
+                                     overrides=self.overrides, round_index=round_index, final_round=final)
+                try:
+                    frames = rq.frame_settings(self.profile, self.protocol, self.overrides)
+                    rq.sample(r, "paper" if self.protocol == "paper" else "unified", frames,
+                              key_windows=s["windows"], backend=self.video_backend)
+                except VideoError as exc:
+                    s["result"], s["status"] = error_response("video_error", str(exc)), "video_error"
+                    continue
+                built.append((s, r))
+            for (s, r), gen in zip(built, self._generate([r for _, r in built])):
+                s["rounds"].append(self._round_log(r, gen))
+                if isinstance(gen, Exception):
+                    s["result"] = error_response("generation_error", f"{type(gen).__name__}: {gen}")
+                    s["status"] = "generation_error"
+                elif final:
+                    s["result"] = gen.text
+                    s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
+                else:
+                    s["windows"] = rq.parse_glue(gen.text, r.video.duration) or None
+        for s in states:
+            s["req"].arguments = tuple(s["req"].arguments) + ({"videor2": self._sample_log(s)},)
+        return [s["result"] for s in states]
+
+    def _generate(self, built: list) -> list:
+        """Generations for requests, batched by identical sampling; a failing batch is retried
+        one by one so one bad sample cannot sink the others."""
+        results: list = [None] * len(built)
+        groups = defaultdict(list)
+        for i, r in enumerate(built):
+            groups[tuple(sorted(r.sampling.items()))].append(i)
+        for idx in groups.values():
+            try:
+                for i, g in zip(idx, self._backend_generate([built[i] for i in idx])):
+                    results[i] = g
+            except Exception as exc:  # noqa: BLE001 - isolate per sample below
+                if len(idx) == 1:
+                    results[idx[0]] = exc
+                    continue
+                for i in idx:
+                    try:
+                        results[i] = self._backend_generate([built[i]])[0]
+                    except Exception as one_exc:  # noqa: BLE001
+                        results[i] = one_exc
+        return results
+
+    def _backend_generate(self, built):
+        if self.probe is not None:
+            return self.probe.generate(built)
+        return self.backend.generate(built)
+
+    def _round_log(self, r, gen) -> dict:
+        v = r.video
+        entry = {"round": r.round, "prompt": self.backend.prompt(r), "sampling": r.sampling,
+                 "frames": {"count": int(len(v.indices)), "size": list(v.size), "sample_fps": float(v.sample_fps),
+                            "source_fps": float(v.source_fps), "duration": float(v.duration),
+                            "first_index": int(v.indices[0]), "last_index": int(v.indices[-1]),
+                            "backend": v.backend}}
+        if isinstance(gen, Exception):
+            entry["error"] = f"{type(gen).__name__}: {gen}"
+        else:
+            entry.update(output=gen.text, finish_reason=gen.finish_reason, n_tokens=len(gen.token_ids))
+        return entry
+
+    def _sample_log(self, s) -> dict:
+        return {"model": self.PROFILE, "pretrained": self.pretrained, "protocol": self.protocol,
+                "status": s["status"], "rounds": s["rounds"],
+                "prompt": s["rounds"][-1]["prompt"] if s["rounds"] else None}
+
+    def generate_until_multi_round(self, requests) -> list[str]:
+        raise NotImplementedError("multi-round chat tasks are not part of the Video-R2 protocol")
+
+    def loglikelihood(self, requests):
+        raise NotImplementedError("the reasoning adapters only generate")
+
+
+def _default_attention_dir() -> str:
+    """Sidecars next to lmms-eval's logs: <--output_path>/videor2_attention, else ./videor2_attention."""
+    argv = sys.argv
+    for i, a in enumerate(argv):
+        if a == "--output_path" and i + 1 < len(argv):
+            return f"{argv[i + 1]}/videor2_attention"
+        if a.startswith("--output_path="):
+            return f"{a.split('=', 1)[1]}/videor2_attention"
+    return "videor2_attention"
+
+
+class VideoR2(ReasoningVideoLM):
+    PROFILE = "video_r2"
+
+
+class VideoR1(ReasoningVideoLM):
+    PROFILE = "video_r1"
+
+
+class VideoRFT(ReasoningVideoLM):
+    PROFILE = "videorft"
+
+
+class VideoChatR15(ReasoningVideoLM):
+    PROFILE = "videochat_r1_5"
+
+
+class Qwen25VLCoT(ReasoningVideoLM):
+    PROFILE = "qwen2_5_vl_cot"

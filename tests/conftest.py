@@ -1,0 +1,57 @@
+"""Session-wide artefacts built once and cached across runs: the fixture mirror, the tiny model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+LMMS_EVAL = str(Path(sys.executable).with_name("lmms-eval"))
+
+
+def pytest_configure(config):
+    # One pool of encoded videos for every test module (the 10-minute one takes a while).
+    from videor2.fixtures import build_pool
+    from videor2.paths import default_fixtures_dir
+
+    pool = default_fixtures_dir() / "_pool"
+    build_pool(pool)
+    os.environ.setdefault("VIDEOR2_TEST_POOL", str(pool))
+
+
+@pytest.fixture(scope="session")
+def fixture_mirror() -> Path:
+    """The offline mirror of all 11 benchmarks (built once, then reused)."""
+    from videor2.fixtures import write_fixtures
+    from videor2.paths import default_fixtures_dir
+
+    return write_fixtures(default_fixtures_dir())
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "paper").is_dir():
+        pytest.skip(f"shared/ with the paper tables not found beside the repo ({SHARED})")
+    return SHARED
+
+
+def run_lmms_eval(args: list[str], cwd: Path, env_extra: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run the real `lmms-eval` executable (it exits 0 even on failure: callers check files)."""
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("HF_DATASETS_OFFLINE", "1")
+    proc = subprocess.run([LMMS_EVAL, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return proc
+
+
+def find_one(root: Path, pattern: str) -> Path:
+    hits = sorted(root.rglob(pattern))
+    assert hits, f"no {pattern} under {root}"
+    return hits[-1]
