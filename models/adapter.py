@@ -152,9 +152,11 @@ class ReasoningVideoLM(lmms):
                               key_windows=s["windows"], backend=self.video_backend)
                 except VideoError as exc:
                     s["result"], s["status"] = error_response("video_error", str(exc)), "video_error"
+                    if self.probe is not None:
+                        self.probe.log({"task": s["task"], "doc_id": s["doc_id"], "status": "video_error", "reason": str(exc)})
                     continue
                 built.append((s, r))
-            for (s, r), gen in zip(built, self._generate([r for _, r in built])):
+            for (s, r), gen in zip(built, self._generate([r for _, r in built], record=final)):
                 s["rounds"].append(self._round_log(r, gen))
                 if isinstance(gen, Exception):
                     s["result"] = error_response("generation_error", f"{type(gen).__name__}: {gen}")
@@ -168,7 +170,7 @@ class ReasoningVideoLM(lmms):
             s["req"].arguments = tuple(s["req"].arguments) + ({"videor2": self._sample_log(s)},)
         return [s["result"] for s in states]
 
-    def _generate(self, built: list) -> list:
+    def _generate(self, built: list, record: bool = True) -> list:
         """Generations for requests, batched by identical sampling; a failing batch is retried
         one by one so one bad sample cannot sink the others."""
         results: list = [None] * len(built)
@@ -177,7 +179,7 @@ class ReasoningVideoLM(lmms):
             groups[tuple(sorted(r.sampling.items()))].append(i)
         for idx in groups.values():
             try:
-                for i, g in zip(idx, self._backend_generate([built[i] for i in idx])):
+                for i, g in zip(idx, self._backend_generate([built[i] for i in idx], record)):
                     results[i] = g
             except Exception as exc:  # noqa: BLE001 - isolate per sample below
                 if len(idx) == 1:
@@ -185,13 +187,13 @@ class ReasoningVideoLM(lmms):
                     continue
                 for i in idx:
                     try:
-                        results[i] = self._backend_generate([built[i]])[0]
+                        results[i] = self._backend_generate([built[i]], record)[0]
                     except Exception as one_exc:  # noqa: BLE001
                         results[i] = one_exc
         return results
 
-    def _backend_generate(self, built):
-        if self.probe is not None:
+    def _backend_generate(self, built, record: bool):
+        if self.probe is not None and record:
             return self.probe.generate(built)
         return self.backend.generate(built)
 

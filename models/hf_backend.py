@@ -22,6 +22,9 @@ class Generation:
     text: str
     token_ids: list[int]
     finish_reason: str  # "stop" (end-of-turn token) or "length" (max_new_tokens reached)
+    shares: object = None          # attention probe: [n, 3] video/text/generated percent per token
+    prompt_ids: list | None = None
+    video_positions: list | None = None
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
@@ -99,23 +102,38 @@ class TransformersBackend:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         return kwargs
 
-    @torch.inference_mode()
-    def generate(self, requests: list[VideoRequest], **extra) -> list[Generation]:
-        """Generate for requests that share sampling settings. `extra` goes to `model.generate`."""
+    def generate(self, requests: list[VideoRequest], probe=None) -> list[Generation]:
+        """Generate for requests that share sampling settings. With an attention `probe`
+        (videor2.diagnostics.vas.AttentionProbe), each Generation also carries `shares`
+        [n_tokens, 3] and `prompt_ids`/`video_positions` for the sidecar."""
         batch = self.inputs(requests)
         kwargs = self.generation_kwargs(requests[0].sampling)
-        out = self.model.generate(**batch, **kwargs, **extra)
-        sequences = out.sequences if hasattr(out, "sequences") else out
+        if probe is not None:
+            probe.begin(batch["input_ids"], batch["attention_mask"])
+        try:
+            with torch.inference_mode():
+                sequences = self.model.generate(**batch, **kwargs)
+        finally:
+            shares = probe.end() if probe is not None else None
         prompt_len = batch["input_ids"].shape[1]
         results = []
-        for row in sequences[:, prompt_len:].tolist():
-            ids = []
-            finish = "length"
+        for b, row in enumerate(sequences[:, prompt_len:].tolist()):
+            ids, finish = [], "length"
             for tok in row:
                 if tok in self.stop_ids:
                     finish = "stop"
                     break
                 ids.append(tok)
             text = self.processor.tokenizer.decode(ids, skip_special_tokens=True)
-            results.append(Generation(text=text, token_ids=ids, finish_reason=finish))
+            gen = Generation(text=text, token_ids=ids, finish_reason=finish)
+            if shares is not None:
+                valid = batch["attention_mask"][b].bool()
+                prompt_ids = batch["input_ids"][b][valid]
+                # rows of the content tokens; the stop token's row is dropped, as text scoring
+                # (way b) of the saved response cannot see it
+                n = min(len(ids), shares.shape[1])
+                gen.shares = shares[b, :n]
+                gen.prompt_ids = prompt_ids.tolist()
+                gen.video_positions = (prompt_ids == self.video_token_id).nonzero().flatten().tolist()
+            results.append(gen)
         return results
