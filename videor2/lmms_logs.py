@@ -44,6 +44,9 @@ def _raw_response(row: dict) -> str:
 def record_from_log_row(task: str, row: dict, model: str = "") -> SampleRecord:
     item = row.get(PRIMARY_METRIC) or {}
     response = _raw_response(row)
+    doc = row.get("doc") or {}
+    args = row.get("arguments") or []
+    context = args[0] if args and isinstance(args[0], str) else ""
     parsed = parse_response(response)
     status = item.get("status", "ok")
     return SampleRecord(
@@ -55,6 +58,8 @@ def record_from_log_row(task: str, row: dict, model: str = "") -> SampleRecord:
         answer_kind=item.get("kind", "mc"),
         ground_truth=item.get("gt", row.get("target")),
         category=item.get("category"),
+        context=context,
+        video_path=str(doc.get("video_path") or ""),
         response=response,
         think=parsed.think,
         answer_text=parsed.answer,

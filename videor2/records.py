@@ -28,6 +28,8 @@ class SampleRecord:
     answer_kind: str = "mc"              # "mc" | "numeric" | "open"
     ground_truth: Any = None             # letter, number or text
     category: str | None = None          # subtask / question type
+    context: str = ""                    # the task's prompt text (question + think post-prompt)
+    video_path: str = ""
     # the model's output
     response: str = ""                   # raw output, <think> included
     think: str | None = None

@@ -33,6 +33,15 @@ class ParsedResponse:
     answer_tagged: bool
 
 
+def _last_closed(opens: list, closes: list):
+    """The last (open, close) pair where the open tag is followed by a close tag, or None."""
+    for o in reversed(opens):
+        c = next((c for c in closes if c.start() >= o.end()), None)
+        if c is not None:
+            return o, c
+    return None
+
+
 def _last_block(text: str, tag: str) -> tuple[str | None, bool, int]:
     """(content of the last <tag> block, closed?, end offset). Unclosed last block: content to end."""
     opens = list(_OPEN[tag].finditer(text))
@@ -43,6 +52,13 @@ def _last_block(text: str, tag: str) -> tuple[str | None, bool, int]:
         last_open = opens[-1]
         close = next((c for c in closes if c.start() >= last_open.end()), None)
         if close is None:
+            if tag == "answer":
+                # "<answer>B</answer> ... <answer>" (cut off): the protocol scores the last
+                # complete block; only an output with no complete block is truncated.
+                closed = _last_closed(opens, closes)
+                if closed is not None:
+                    o, c = closed
+                    return text[o.end():c.start()].strip(), True, c.end()
             return text[last_open.end():].strip(), False, len(text)
         return text[last_open.end():close.start()].strip(), True, close.end()
     # A closing tag with no opening one: templates that pre-fill "<think>" leave only "</think>".
@@ -116,6 +132,15 @@ def _letter_pattern(valid: str) -> dict[str, re.Pattern]:
     }
 
 
+def _is_article(m: re.Match, text: str) -> bool:
+    """A matched letter that reads as a word ("the answer is a red car", "I choose a man"),
+    not an option: a lowercase letter, or "A", followed by a lowercase word."""
+    letter = m.group(1)
+    if letter.upper() not in "AI":
+        return letter.islower() and bool(re.match(r"\s+[a-z]", text[m.end():]))
+    return bool(re.match(r"\s+[a-z]", text[m.end():])) and "(" not in m.group(0)
+
+
 def option_letter(answer: str | None, options: list[str] | None = None, n_options: int | None = None) -> str | None:
     """The option letter an answer text selects, or None when it selects none explicitly.
 
@@ -132,7 +157,7 @@ def option_letter(answer: str | None, options: list[str] | None = None, n_option
         m = pats[key].search(text)
         if m:
             return m.group(1).upper()
-    phrases = [m.group(1).upper() for m in pats["phrase"].finditer(text)]
+    phrases = [m.group(1).upper() for m in pats["phrase"].finditer(text) if not _is_article(m, text)]
     if phrases:
         return phrases[-1]
     for m in pats["token"].finditer(text):
@@ -160,12 +185,12 @@ def option_by_text(text: str, options: list[str]) -> str | None:
         if body and body == target:
             return LETTERS[i]
     contained = [i for i, body in enumerate(bodies) if len(body) >= 3 and re.search(rf"(?<!\w){re.escape(body)}(?!\w)", target)]
-    # Longest match wins when one option's text contains another's ("red" vs "dark red").
-    if contained:
-        longest = max(len(bodies[i]) for i in contained)
-        best = [i for i in contained if len(bodies[i]) == longest]
-        if len(best) == 1:
-            return LETTERS[best[0]]
+    # An option whose text lies inside another found option's text does not count ("red" inside
+    # "dark red"); two unrelated options both stated ("red and blue") select none.
+    best = [i for i in contained
+            if not any(j != i and bodies[i] != bodies[j] and bodies[i] in bodies[j] for j in contained)]
+    if len(best) == 1:
+        return LETTERS[best[0]]
     return None
 
 
@@ -231,7 +256,8 @@ def mean_relative_accuracy(pred: float | None, gt: float) -> float:
     if pred is None or gt == 0 or not math.isfinite(pred):
         return 0.0
     rel = abs(pred - gt) / abs(gt)
-    return sum(rel <= 1 - t for t in MRA_THRESHOLDS) / len(MRA_THRESHOLDS)
+    # 1e-9: exact boundaries (|11-10|/10 = 0.1 vs 1-0.9 = 0.0999...98 in floats) count as within.
+    return sum(rel <= 1 - t + 1e-9 for t in MRA_THRESHOLDS) / len(MRA_THRESHOLDS)
 
 
 def within_relative(pred: float | None, gt: float, tolerance: float = 0.05) -> bool:
@@ -240,7 +266,7 @@ def within_relative(pred: float | None, gt: float, tolerance: float = 0.05) -> b
         return False
     if gt == 0:
         return abs(pred) <= tolerance
-    return abs(pred - gt) / abs(gt) <= tolerance
+    return abs(pred - gt) / abs(gt) <= tolerance + 1e-9
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -37,14 +37,19 @@ def benchmark_module(benchmark: str):
 
 
 def load_benchmark(benchmark: str, root: Path | None = None) -> datasets.Dataset:
-    """All evaluation rows of one benchmark (mirror when `root` is given, else hub)."""
-    dataset = benchmark_module(benchmark).load(root)
+    """All evaluation rows of one benchmark (the mirror under root/<benchmark>, else the hub)."""
+    dataset = benchmark_module(benchmark).load(None if root is None else Path(root) / benchmark)
     if "video_path" not in dataset.column_names:
         raise RuntimeError(f"{benchmark}: load() must add a `video_path` column")
     return dataset
 
 
 class VideoR2Task(ConfigurableTask):
+    def __init__(self, config: dict | None = None, **kwargs):
+        # lmms-eval hands the YAML's `class:` key back in; TaskConfig does not accept it
+        config = {k: v for k, v in (config or {}).items() if k != "class"}
+        super().__init__(config=config, **kwargs)
+
     def download(self, dataset_kwargs=None) -> None:
         split = self.config.test_split or self.config.validation_split
         benchmark = benchmark_of(self.config.task)

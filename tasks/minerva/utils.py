@@ -1,0 +1,78 @@
+"""MINERVA (5-option multiple choice) under the Video-R2 protocol.
+
+Hub (reference fork): mmaaz60/minerva, config `mcq`, split `test`; the fork reformatted MINERVA into
+VideoMathQA's schema: question_id, videoID, question, options (["(A) ...", ... "(E) ..."]), answer
+(letter), category, length. Videos: `$HF_HOME/minerva/videos/<videoID>.mp4` (then `.MP4`, `.mkv`,
+`.webm`), extracted from the repo's archives as upstream does. Mirror: README `configs:` +
+`mcq/test.parquet` + `videos/<videoID>.mp4`. Prompt: the VideoMathQA instruction (REFERENCE §2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+
+from videor2.fixtures import place
+from videor2.tasks.common import scoring
+from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.videomathqa import _shared
+from videor2.tasks.videomathqa.utils import mcq_answer_key, mcq_question
+
+HUB_ID = "mmaaz60/minerva"
+CONFIG = "mcq"
+SPLIT = "test"
+CACHE_NAME = "minerva"
+
+
+def load(root: Path | None = None) -> datasets.Dataset:
+    if root is None:
+        ds = _shared.load_parquet_config(HUB_ID, CONFIG, SPLIT)
+        base = _shared.video_root(HUB_ID, CACHE_NAME)
+    else:
+        ds = _shared.load_parquet_config(str(root), CONFIG, SPLIT)
+        base = Path(root)
+    return _shared.with_video_paths(
+        ds, lambda d: _shared.resolve_video(base / "videos", d["videoID"], ("mp4", "MP4", "mkv", "webm")))
+
+
+def doc_to_visual(doc):
+    return [doc["video_path"]]
+
+
+def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
+    return mcq_question(doc) + THINK_POST_PROMPT
+
+
+def doc_to_target(doc):
+    return doc["answer"]
+
+
+def answer_key(doc) -> dict:
+    return mcq_answer_key(doc, doc.get("category"))
+
+
+METRICS = ["videor2_acc", "errors"]
+process_results = scoring.process_results_for(answer_key, METRICS)
+aggregate_acc = scoring.micro_accuracy
+aggregate_errors = scoring.error_count
+
+
+def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
+    dest = Path(dest)
+    rows = [
+        {"question_id": "minerva_0001", "videoID": "chess_endgame_lecture", "category": "Chess", "length": "long",
+         "question": "After the white rook moves to the seventh rank, which piece does black capture next?",
+         "options": ["(A) The white bishop", "(B) The white knight", "(C) The white rook",
+                     "(D) The white queen", "(E) A white pawn"], "answer": "E"},
+        {"question_id": "minerva_0002", "videoID": "cooking_pasta", "category": "Cooking", "length": "short",
+         "question": "How many eggs are cracked into the bowl before the flour is added?",
+         "options": ["(A) One", "(B) Two", "(C) Three", "(D) Four", "(E) Five"], "answer": "C"},
+        {"question_id": "minerva_0003", "videoID": "physics_pendulum", "category": "Physics", "length": "medium",
+         "question": "What happens to the pendulum's period when the presenter doubles the string length?",
+         "options": ["(A) It halves", "(B) It stays the same", "(C) It doubles",
+                     "(D) It grows by a factor of about 1.41", "(E) It quadruples"], "answer": "D"},
+    ]
+    for row, vid in zip(rows, ("v10min_2997fps_16x9", "v10s_30fps_portrait", "v45s_24fps_16x9")):
+        place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
+    _shared.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)

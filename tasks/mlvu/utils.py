@@ -1,0 +1,129 @@
+"""MLVU dev (sy1998/MLVU_dev, split `test`): macro accuracy over the task types.
+
+Hub rows: {video_name, duration, question (already holding the "(A) ..." option lines),
+candidates, answer (letter), task_type, question_id}; videos that upstream extracts to
+`$HF_HOME/mlvu/<video_name>`. MLVU keeps each task type's videos in its own folder
+(`1_plotQA/`, `2_needle/`, ...), so a bare `video_name` is also looked up in its type folder
+(`<type folder>/` and `video/<type folder>/`). The mirror: `test-00000-of-00001.parquet` named by
+a dataset card, videos at `video/<type folder>/<video_name>`. Breakdown: `type_<task_type>`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import datasets
+
+from videor2.fixtures import place
+from videor2.tasks.common import scoring
+from videor2.tasks.common.answers import option_by_text
+from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.mvbench import _hub
+
+HUB_ID = "sy1998/MLVU_dev"
+CACHE_NAME = "mlvu"
+SPLIT = "test"
+TYPE_FOLDERS = {
+    "plotQA": "1_plotQA", "needle": "2_needle", "ego": "3_ego", "count": "4_count",
+    "order": "5_order", "anomaly_reco": "6_anomaly_reco", "topic_reasoning": "7_topic_reasoning",
+}
+TASK_TYPES = tuple(TYPE_FOLDERS)
+YAML_NOTE = "MLVU dev: videor2_acc = mean over task types of their accuracy; type_<task_type> breakdown."
+_OPTION_LINE = re.compile(r"^\s*\(([A-Z])\)\s*(.*)$")
+
+
+def _video_path(base: Path, video_name: str, task_type: str) -> str:
+    folder = TYPE_FOLDERS.get(task_type, task_type)
+    return _hub.first_existing([base / video_name, base / folder / video_name,
+                                base / "video" / folder / video_name, base / "video" / video_name])
+
+
+def _with_paths(ds: datasets.Dataset, base: Path) -> datasets.Dataset:
+    paths = [_video_path(base, str(v), str(t)) for v, t in zip(ds["video_name"], ds["task_type"])]
+    return _hub.add_column(ds, "video_path", paths)
+
+
+def load(root: Path | None) -> datasets.Dataset:
+    if root is not None:
+        root = Path(root).resolve()
+        return _with_paths(_hub.load_split(root, None, SPLIT), root)
+    return _with_paths(_hub.load_split(HUB_ID, None, SPLIT), _hub.video_root(HUB_ID, CACHE_NAME))
+
+
+def doc_to_visual(doc):
+    return [doc["video_path"]]
+
+
+def doc_to_text(doc, lmms_eval_specific_kwargs=None):
+    return doc["question"] + THINK_POST_PROMPT
+
+
+def doc_to_target(doc):
+    return doc["answer"]
+
+
+def options_of(doc) -> list[str]:
+    """The option texts: `candidates` when the row has them, else the question's "(A) ..." lines."""
+    if doc.get("candidates"):
+        return [str(c) for c in doc["candidates"]]
+    return [m.group(2).strip() for line in doc["question"].splitlines() if (m := _OPTION_LINE.match(line))]
+
+
+def answer_key(doc) -> dict:
+    options = options_of(doc)
+    answer = str(doc["answer"]).strip()
+    m = re.match(r"^\(?([A-Z])(?:$|[\.\):\s])", answer)
+    gt = m.group(1) if m else (option_by_text(answer, options) or "?")
+    return {"kind": "mc", "gt": gt, "options": options, "question": doc["question"],
+            "category": doc["task_type"]}
+
+
+BREAKDOWN = {f"type_{t}": t for t in TASK_TYPES}
+METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
+_process_all = scoring.process_results_for(answer_key, METRICS)
+
+
+def process_results(doc, results):
+    """Primary, errors and the doc's own `type_<task_type>` (absent types are not reported)."""
+    out = _process_all(doc, results)
+    own = f"type_{doc['task_type']}"
+    return {k: v for k, v in out.items() if k not in BREAKDOWN or k == own}
+
+
+def aggregate_acc(items):
+    """Macro: mean over the task types present of their accuracy (percent)."""
+    return scoring.macro_accuracy(items)
+
+
+aggregate_errors = scoring.error_count
+for _name, _cat in BREAKDOWN.items():
+    globals()[f"aggregate_{_name}"] = scoring.category_accuracy(_cat)
+
+
+def _question(q: str, options: list[str]) -> str:
+    return q + "\n" + "\n".join(f"({chr(65 + i)}) {o}" for i, o in enumerate(options))
+
+
+def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
+    """3 questions over 2 task types; the plotQA movie is the 10-minute video."""
+    dest = Path(dest)
+    specs = [
+        ("movie101_66.mp4", 600.0, "plotQA", "v10min_2997fps_16x9",
+         "What does the man in the grey coat do after he enters the workshop?",
+         ["He repairs a bicycle", "He reads a letter", "He lights a lamp", "He hides a box"], "D"),
+        ("needle_32.mp4", 45.0, "needle", "v45s_24fps_16x9",
+         "What colour is the umbrella that appears in the video?",
+         ["Red", "Blue", "Yellow", "Black"], "B"),
+        ("needle_77.mp4", 20.0, "needle", "v20s_2997fps_4x3",
+         "Which animal appears in the video?",
+         ["A dog", "A horse", "A cat", "A parrot"], "A"),
+    ]
+    rows = []
+    for i, (name, duration, task_type, pool, q, candidates, answer) in enumerate(specs):
+        place(videos[pool], dest / "video" / TYPE_FOLDERS[task_type] / name)
+        rows.append(dict(video_name=name, duration=duration, question=_question(q, candidates),
+                         candidates=candidates, answer=answer, task_type=task_type, question_id=f"{task_type}_{i}"))
+    _hub.write_parquet(rows, dest / "test-00000-of-00001.parquet")
+    _hub.write_card(dest, [{"config_name": "default",
+                            "data_files": [{"split": "test", "path": "test-00000-of-00001.parquet"}]}])

@@ -1,0 +1,112 @@
+"""MMVU validation set under the Video-R2 protocol.
+
+Hub (reference fork): mmaaz60/MMVU, split `validation`; columns used: id, question, choices
+({"A".."E": text}), answer (letter, or the answer text for open-ended items), question_type
+(`multiple-choice` | `open-ended`), video_path (relative, `<...>/<discipline>/<file>.mp4`). Upstream
+reads the video at `$HF_HOME/mmvu/<video_path>` after extracting the repo's archives there; `load`
+replaces `video_path` by that absolute path (the discipline folder, upstream's category, stays the
+parent directory). Mirror: README `configs:` + `data/validation.parquet` + videos at `<video_path>`.
+
+Open-ended items: upstream scores them with rules plus a GPT judge; this harness has no judge here
+and scores them deterministically with `answers.open_ended_match` (equal numbers after rounding to 2
+decimals, else equal normalised text) -- a stricter rule than a judge, documented as a deviation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+
+from videor2.fixtures import place
+from videor2.tasks.common import scoring
+from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.videomathqa import _shared
+
+HUB_ID = "mmaaz60/MMVU"
+CONFIG = "default"
+SPLIT = "validation"
+CACHE_NAME = "mmvu"
+LETTERS5 = "ABCDE"
+MC_TAIL = "Answer directly with the option letter from the given choices. "
+OPEN_TAIL = "Visual Information: processed video\nDo not generate any intermediate thinking. Directly output the final answer."
+
+
+def _is_mc(doc) -> bool:
+    return doc["question_type"] == "multiple-choice"
+
+
+def load(root: Path | None = None) -> datasets.Dataset:
+    if root is None:
+        ds = _shared.load_parquet_config(HUB_ID, None, SPLIT)
+        base = _shared.video_root(HUB_ID, CACHE_NAME)
+    else:
+        ds = _shared.load_parquet_config(str(root), None, SPLIT)
+        base = Path(root)
+    return _shared.with_video_paths(ds, lambda d: str((base / d["video_path"]).absolute()))
+
+
+def question_text(doc) -> str:
+    if _is_mc(doc):
+        c = doc["choices"]
+        lines = "".join(f"\n{k}: {c[k]}" for k in LETTERS5)
+        return f"\nQuestion:{doc['question']}{lines}\n{MC_TAIL}"
+    return f"\nQuestion:{doc['question']}\n{OPEN_TAIL}"
+
+
+def doc_to_visual(doc):
+    return [doc["video_path"]]
+
+
+def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
+    # Multiple choice: the post-prompt joins without its leading newline (reference fork).
+    if _is_mc(doc):
+        return question_text(doc) + THINK_POST_PROMPT.lstrip("\n")
+    return question_text(doc) + THINK_POST_PROMPT
+
+
+def doc_to_target(doc):
+    return doc["answer"]
+
+
+def category(doc) -> str | None:
+    parts = str(doc.get("video_path") or "").replace("\\", "/").split("/")
+    return parts[-2] if len(parts) >= 2 else None
+
+
+def answer_key(doc) -> dict:
+    if _is_mc(doc):
+        return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
+                "options": [str(doc["choices"][k]) for k in LETTERS5], "question": question_text(doc),
+                "category": category(doc)}
+    return {"kind": "open", "gt": str(doc["answer"]).strip(), "options": [], "question": question_text(doc),
+            "category": category(doc)}
+
+
+METRICS = ["videor2_acc", "errors"]
+process_results = scoring.process_results_for(answer_key, METRICS)
+aggregate_acc = scoring.micro_accuracy
+aggregate_errors = scoring.error_count
+
+
+def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
+    dest = Path(dest)
+    no_choices = {k: "" for k in LETTERS5}
+    rows = [
+        {"id": "mmvu_val_0001", "question_type": "multiple-choice", "answer": "D",
+         "video_path": "videos/Chemistry/titration_01.mp4",
+         "question": "Which indicator colour change marks the end point of the titration shown in the video?",
+         "choices": {"A": "Blue to yellow", "B": "Red to green", "C": "Yellow to red",
+                     "D": "Colourless to pink", "E": "Green to purple"}},
+        {"id": "mmvu_val_0002", "question_type": "multiple-choice", "answer": "A",
+         "video_path": "videos/Computer_Science/sorting_02.mp4",
+         "question": "Which sorting algorithm is being animated in the video?",
+         "choices": {"A": "Insertion sort", "B": "Merge sort", "C": "Quick sort", "D": "Heap sort",
+                     "E": "Bubble sort"}},
+        {"id": "mmvu_val_0003", "question_type": "open-ended", "answer": "Depth-first search",
+         "video_path": "videos/Computer_Science/graph_03.mp4",
+         "question": "What graph traversal algorithm does the animation demonstrate?", "choices": no_choices},
+    ]
+    for row, vid in zip(rows, ("v10s_25fps_16x9", "v3s_24fps_4x3", "v20s_2997fps_4x3")):
+        place(videos[vid], dest / row["video_path"])
+    _shared.write_parquet_config(dest, rows, f"data/{SPLIT}.parquet", CONFIG, SPLIT)

@@ -1,0 +1,94 @@
+"""VideoMathQA (multiple choice, `mcq` config) under the Video-R2 protocol.
+
+Hub: MBZUAI/VideoMathQA, config `mcq`, split `test`; columns used: question_id, videoID, question,
+options (["(A) ...", ...], letters included), answer (letter), category, length. Videos: upstream
+extracts the repo's archives into `$HF_HOME/videomathqa` and reads `videos/<videoID>.mp4` (then
+`.MP4`, `.mkv`). The local mirror has the same layout: README `configs:` + `mcq/test.parquet` +
+`videos/<videoID>.mp4`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+
+from videor2.fixtures import place
+from videor2.tasks.common import answers, scoring
+from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.videomathqa import _shared
+
+HUB_ID = "MBZUAI/VideoMathQA"
+CONFIG = "mcq"
+SPLIT = "test"
+CACHE_NAME = "videomathqa"
+
+OPTION_PROMPT_2 = ("Select the best answer to the following multiple-choice question based on the video. "
+                   "Respond with the letter (A or B) of the correct option.")
+OPTION_PROMPT_5 = ("Select the best answer to the following multiple-choice question based on the video. "
+                   "Respond with the letter (A, B, C, D or E) of the correct option.")
+
+
+def mcq_question(doc) -> str:
+    """Reference question text (shared with MINERVA): instruction, question, lettered options, and
+    the trailing newline the reference fork puts before its post-prompt."""
+    head = OPTION_PROMPT_2 if len(doc["options"]) == 2 else OPTION_PROMPT_5
+    return head + "\n" + doc["question"] + "\n" + "\n".join(str(o) for o in doc["options"]) + "\n"
+
+
+def mcq_answer_key(doc, category=None) -> dict:
+    return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
+            "options": [answers.strip_option_prefix(str(o)) for o in doc["options"]],
+            "question": mcq_question(doc), "category": category}
+
+
+def load(root: Path | None = None) -> datasets.Dataset:
+    if root is None:
+        ds = _shared.load_parquet_config(HUB_ID, CONFIG, SPLIT)
+        base = _shared.video_root(HUB_ID, CACHE_NAME)
+    else:
+        ds = _shared.load_parquet_config(str(root), CONFIG, SPLIT)
+        base = Path(root)
+    return _shared.with_video_paths(ds, lambda d: _shared.resolve_video(base / "videos", d["videoID"], ("mp4", "MP4", "mkv")))
+
+
+def doc_to_visual(doc):
+    return [doc["video_path"]]
+
+
+def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
+    return mcq_question(doc) + THINK_POST_PROMPT
+
+
+def doc_to_target(doc):
+    return doc["answer"]
+
+
+def answer_key(doc) -> dict:
+    return mcq_answer_key(doc, doc.get("category"))
+
+
+METRICS = ["videor2_acc", "errors"]
+process_results = scoring.process_results_for(answer_key, METRICS)
+aggregate_acc = scoring.micro_accuracy
+aggregate_errors = scoring.error_count
+
+
+def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
+    dest = Path(dest)
+    rows = [
+        {"question_id": "vmqa_0001", "videoID": "geo_angle_clip", "category": "Geometry Angle", "length": "short",
+         "question": "The video constructs triangle ABC with angle A = 50 degrees and angle B = 60 degrees. "
+                     "What is the measure of angle C in degrees?",
+         "options": ["(A) 60", "(B) 70", "(C) 80", "(D) 90", "(E) 110"], "answer": "B"},
+        {"question_id": "vmqa_0002", "videoID": "chart_sales", "category": "Chart", "length": "medium",
+         "question": "According to the bar chart shown at the end of the lecture, by how many units did "
+                     "sales grow from 2021 to 2023?",
+         "options": ["(A) 15", "(B) 25", "(C) 35", "(D) 45", "(E) 55"], "answer": "D"},
+        {"question_id": "vmqa_0003", "videoID": "topology_knot", "category": "Topology", "length": "short",
+         "question": "Is the loop drawn by the presenter equivalent to the unknot?",
+         "options": ["(A) Yes", "(B) No"], "answer": "A"},
+    ]
+    for row, vid in zip(rows, ("v20s_2997fps_4x3", "v45s_24fps_16x9", "v3s_24fps_4x3")):
+        place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
+    _shared.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)

@@ -1,0 +1,180 @@
+"""Video-MMMU (Perception, Comprehension, Adaptation) as ONE leaf task under the Video-R2 protocol.
+
+Hub: lmms-lab/VideoMMMU, configs `Perception`, `Comprehension`, `Adaptation`, split `test`;
+columns used: id (`<split>_<Subject>_<n>`), question, options (list), answer (letter, or the answer
+text/number for open-ended items), question_type (`multiple-choice` | other = open-ended), image
+(Adaptation only: the question image, which the video already shows at its end). `load` concatenates
+the three tracks (missing columns filled with None) and adds `track`, so the suite's unweighted mean
+counts Video-MMMU once. Videos: `$HF_HOME/video_mmmu/<Domain>/<id>.mp4`, Domain from the subject
+(Art, Science, Humanities, Engineering, Medicine, Business), extracted from the repo's archives as
+upstream does. Mirror: README `configs:` + `<Track>/test.parquet` + `<Domain>/<id>.mp4`.
+
+Primary `videor2_acc` = the MACRO mean of the three tracks' accuracies (each track is a reported
+number in the paper and the upstream group; a plain micro mean would weight tracks by size).
+Breakdown: `track_perception`, `track_comprehension`, `track_adaptation` (None when a track has no
+samples). Open-ended items are scored by `answers.open_ended_match`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+
+from videor2.fixtures import place
+from videor2.tasks.common import answers, scoring
+from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.videomathqa import _shared
+
+HUB_ID = "lmms-lab/VideoMMMU"
+SPLIT = "test"
+CACHE_NAME = "video_mmmu"
+TRACKS = ("Perception", "Comprehension", "Adaptation")
+
+IGNORE_QUIZ = "\nPlease ignore the Quiz question in last frame of the video."
+ADAPT_PRE = "You should watch and learn the video content. Then apply what you learned to "
+ADAPT_MCQ = "answer the following multi-choice question. The image for this question is at the end of the video.\n"
+ADAPT_OPEN = "answer the following open-ended question. The image for this question is at the end of the video.\n"
+
+DOMAINS = {
+    "Art": ("Art", "Art_Theory", "Design", "Music"),
+    "Science": ("Biology", "Chemistry", "Geography", "Math", "Physics"),
+    "Humanities": ("History", "Literature", "Sociology", "Psychology"),
+    "Engineering": ("Agriculture", "Architecture_and_Engineering", "Computer_Science", "Electronics",
+                    "Energy_and_Power", "Materials", "Mechanical_Engineering"),
+    "Medicine": ("Basic_Medical_Science", "Clinical_Medicine", "Diagnostics_and_Laboratory_Medicine",
+                 "Pharmacy", "Public_Health"),
+    "Business": ("Accounting", "Economics", "Finance", "Manage", "Marketing"),
+}
+_DOMAIN_OF = {s: d for d, subjects in DOMAINS.items() for s in subjects}
+
+
+def subject_of(doc_id: str) -> str:
+    return "_".join(str(doc_id).split("_")[1:-1])
+
+
+def video_relpath(doc_id: str) -> str:
+    # An unknown subject keeps a would-be path (reported as video_error later), never an exception.
+    return f"{_DOMAIN_OF.get(subject_of(doc_id), 'Unknown')}/{doc_id}.mp4"
+
+
+def _concat_tracks(parts: list[tuple[str, datasets.Dataset]]) -> datasets.Dataset:
+    features: dict = {}
+    for _, ds in parts:
+        for name, feat in ds.features.items():
+            features.setdefault(name, feat)
+    aligned = []
+    for track, ds in parts:
+        for name, feat in features.items():
+            if name not in ds.column_names:
+                ds = ds.add_column(name, [None] * len(ds), feature=feat)
+        ds = ds.add_column("track", [track] * len(ds))
+        aligned.append(ds.cast(datasets.Features({**features, "track": datasets.Value("string")})))
+    return datasets.concatenate_datasets(aligned)
+
+
+def load(root: Path | None = None) -> datasets.Dataset:
+    source = HUB_ID if root is None else str(root)
+    ds = _concat_tracks([(t, _shared.load_parquet_config(source, t, SPLIT)) for t in TRACKS])
+    base = _shared.video_root(HUB_ID, CACHE_NAME) if root is None else Path(root)
+    return _shared.with_video_paths(ds, lambda d: str((base / video_relpath(d["id"])).absolute()))
+
+
+def _is_mc(doc) -> bool:
+    return doc["question_type"] == "multiple-choice"
+
+
+def option_lines(options) -> str:
+    letters = answers.LETTERS[: len(options)]
+    if all(str(o).startswith(f"{l}.") for o, l in zip(options, letters)):
+        return "\n".join(str(o) for o in options)
+    return "\n".join(f"{l}. {o}" for l, o in zip(letters, options))
+
+
+def question_text(doc) -> str:
+    options = list(doc.get("options") or [])
+    if doc["track"] != "Adaptation":
+        return f"{doc['question']}\n{option_lines(options)}{IGNORE_QUIZ}"
+    if _is_mc(doc):
+        return f"{ADAPT_PRE}{ADAPT_MCQ}{doc['question']}\n{option_lines(options)}"
+    return f"{ADAPT_PRE}{ADAPT_OPEN}{doc['question']}"
+
+
+def doc_to_visual(doc):
+    return [doc["video_path"]]  # one video; the adaptation image is its last frame
+
+
+def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
+    return question_text(doc) + THINK_POST_PROMPT
+
+
+def doc_to_target(doc):
+    return doc["answer"]
+
+
+def answer_key(doc) -> dict:
+    if _is_mc(doc):
+        return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
+                "options": [answers.strip_option_prefix(str(o)) for o in doc["options"]],
+                "question": question_text(doc), "category": doc["track"]}
+    return {"kind": "open", "gt": str(doc["answer"]).strip(), "options": [],
+            "question": question_text(doc), "category": doc["track"]}
+
+
+# Macro over the three tracks (see module docstring).
+aggregate_acc = scoring.macro_accuracy
+aggregate_errors = scoring.error_count
+aggregate_track_perception = _shared.breakdown("Perception")
+aggregate_track_comprehension = _shared.breakdown("Comprehension")
+aggregate_track_adaptation = _shared.breakdown("Adaptation")
+
+METRICS = ["videor2_acc", "errors", "track_perception", "track_comprehension", "track_adaptation"]
+process_results = scoring.process_results_for(answer_key, METRICS)
+
+
+def _image():
+    import numpy as np
+    from PIL import Image
+
+    img = np.zeros((64, 96, 3), dtype=np.uint8)
+    img[16:48, 24:72] = (200, 40, 40)
+    return Image.fromarray(img)
+
+
+def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
+    dest = Path(dest)
+    common = {"link_selected": "", "question_type": "multiple-choice"}
+    tracks = {
+        "Perception": [
+            {**common, "id": "test_Chemistry_12", "answer": "C",
+             "question": "Which reagent does the lecturer add to the beaker first?",
+             "options": ["Sodium chloride", "Hydrochloric acid", "Distilled water", "Ethanol"]},
+        ],
+        "Comprehension": [
+            {**common, "id": "test_Economics_7", "answer": "A",
+             "question": "Using the supply and demand model from the video, what happens to the equilibrium "
+                         "price when supply decreases and demand is unchanged?",
+             "options": ["A. It rises", "B. It falls", "C. It stays the same", "D. It becomes zero"]},
+        ],
+        "Adaptation": [
+            {**common, "id": "test_Math_3", "answer": "B", "image": _image(),
+             "question": "Apply the method from the video to the triangle in the image: what is the length of "
+                         "the hypotenuse when the legs are 6 and 8?",
+             "options": ["8", "10", "12", "14", "48"]},
+            {**common, "id": "test_Physics_21", "answer": "3.14", "question_type": "open", "image": None,
+             "question": "Using the formula derived in the video, compute the period in seconds of the pendulum "
+                         "shown in the image (L = 2.45 m, g = 9.8 m/s^2). Round to two decimals.",
+             "options": []},
+        ],
+    }
+    vids = {"test_Chemistry_12": "v45s_24fps_16x9", "test_Economics_7": "v10s_30fps_portrait",
+            "test_Math_3": "v20s_2997fps_4x3", "test_Physics_21": "v10s_25fps_16x9"}
+    base = datasets.Features({"id": datasets.Value("string"), "question": datasets.Value("string"),
+                              "options": datasets.Sequence(datasets.Value("string")),
+                              "answer": datasets.Value("string"), "link_selected": datasets.Value("string"),
+                              "question_type": datasets.Value("string")})
+    for track, rows in tracks.items():
+        feats = datasets.Features({**base, "image": datasets.Image()}) if track == "Adaptation" else base
+        _shared.write_parquet_config(dest, rows, f"{track}/{SPLIT}.parquet", track, SPLIT, features=feats)
+        for row in rows:
+            place(videos[vids[row["id"]]], dest / video_relpath(row["id"]))
