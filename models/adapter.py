@@ -1,16 +1,19 @@
 """lmms-eval adapters for the Qwen2.5-VL reasoning models: one class, a profile per name.
 
 `--model video_r2 --model_args pretrained=PATH_OR_ID,protocol=unified|paper|native,backend=hf|vllm,...`
-Every request's exact prompt, frame sampling, sampling settings, per-round raw outputs and
-finish reason are appended to the request's arguments, so lmms-eval's sample log (`arguments`)
-records them. A sample that cannot be answered (undecodable video, failed generation) returns
-the error marker of videor2.errors; the run continues.
+The exact prompt the model read (chat template applied) replaces the request's context, so
+lmms-eval's sample log `input` shows it; frame sampling, sampling settings, every perception
+round's raw output and the finish reason go to <log_dir>/generation.jsonl (log_dir defaults to
+<--output_path>/videor2, next to lmms-eval's logs). A sample that cannot be answered
+(undecodable video, failed generation) returns the error marker of videor2.errors; the run goes on.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 from lmms_eval.api.model import lmms
 from tqdm import tqdm
@@ -53,7 +56,7 @@ class ReasoningVideoLM(lmms):
                  perception_rounds=None, system_prompt: str | None = None, video_backend: str = "auto",
                  vision_chunk_groups=8, tensor_parallel_size=1, gpu_memory_utilization=0.9,
                  max_model_len=32768, seed=0, record_attention=False, attention_layers="-1",
-                 attention_heads="mean", attention_dir: str | None = None, **kwargs):
+                 attention_heads="mean", log_dir: str | None = None, **kwargs):
         super().__init__()
         self.profile = get_profile(self.PROFILE)
         if protocol not in PROTOCOLS:
@@ -71,6 +74,9 @@ class ReasoningVideoLM(lmms):
         }
         self.rounds = int(perception_rounds or self.profile.perception_rounds)
         self._setup_parallel(device)
+        self.log_dir = Path(log_dir or _default_log_dir())
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.generation_log = self.log_dir / ("generation.jsonl" if self.world_size == 1 else f"generation.rank{self.rank}.jsonl")
         if backend == "hf":
             from videor2.models.hf_backend import TransformersBackend
 
@@ -92,7 +98,7 @@ class ReasoningVideoLM(lmms):
             from videor2.diagnostics.vas import AttentionRecorder
 
             self.probe = AttentionRecorder.for_backend(self.backend, layers=attention_layers, heads=attention_heads,
-                                                       out_dir=attention_dir or _default_attention_dir())
+                                                       out_dir=str(self.log_dir / "attention"))
 
     def _setup_parallel(self, device):
         import torch
@@ -166,8 +172,12 @@ class ReasoningVideoLM(lmms):
                     s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
                 else:
                     s["windows"] = rq.parse_glue(gen.text, r.video.duration) or None
-        for s in states:
-            s["req"].arguments = tuple(s["req"].arguments) + ({"videor2": self._sample_log(s)},)
+        with open(self.generation_log, "a", encoding="utf-8") as fh:
+            for s in states:
+                entry = self._sample_log(s)
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                if entry["prompt"]:
+                    s["req"].arguments = (entry["prompt"], *tuple(s["req"].arguments)[1:])
         return [s["result"] for s in states]
 
     def _generate(self, built: list, record: bool = True) -> list:
@@ -211,7 +221,7 @@ class ReasoningVideoLM(lmms):
         return entry
 
     def _sample_log(self, s) -> dict:
-        return {"model": self.PROFILE, "pretrained": self.pretrained, "protocol": self.protocol,
+        return {"task": s["task"], "doc_id": s["doc_id"], "model": self.PROFILE, "pretrained": self.pretrained, "protocol": self.protocol,
                 "status": s["status"], "rounds": s["rounds"],
                 "prompt": s["rounds"][-1]["prompt"] if s["rounds"] else None}
 
@@ -222,15 +232,16 @@ class ReasoningVideoLM(lmms):
         raise NotImplementedError("the reasoning adapters only generate")
 
 
-def _default_attention_dir() -> str:
-    """Sidecars next to lmms-eval's logs: <--output_path>/videor2_attention, else ./videor2_attention."""
+def _default_log_dir() -> str:
+    """Next to lmms-eval's logs: <--output_path>/videor2 (lmms-eval does not tell models its
+    output path, so it is read from the command line), else ./videor2_logs."""
     argv = sys.argv
     for i, a in enumerate(argv):
         if a == "--output_path" and i + 1 < len(argv):
-            return f"{argv[i + 1]}/videor2_attention"
+            return f"{argv[i + 1]}/videor2"
         if a.startswith("--output_path="):
-            return f"{a.split('=', 1)[1]}/videor2_attention"
-    return "videor2_attention"
+            return f"{a.split('=', 1)[1]}/videor2"
+    return "videor2_logs"
 
 
 class VideoR2(ReasoningVideoLM):

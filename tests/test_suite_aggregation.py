@@ -51,13 +51,19 @@ def _lmms_group_scores(task_dict, per_benchmark: dict[str, float]) -> dict[str, 
     return {g: results[f"videor2_{g}"]["videor2_acc,none"] for g in ("generic", "reasoning", "suite")}
 
 
+# The paper's own table is inconsistent in one cell: LLaVA-OV's five generic scores average to
+# 60.42, printed as 60.6. Every other cell of every row reproduces within 0.1.
+PAPER_ERRATA = {("LLaVA-OV", "Avg_Generic"): 60.42}
+
+
 def test_paper_averages_through_lmms_eval_groups(shared_dir, suite_task_dict):
     rows = _paper_rows(shared_dir)
     assert len(rows) >= 10
     for row in rows:
         per_bench = {b: float(row[PAPER_COLUMNS[b]]) for b in BENCHMARKS}
         got = _lmms_group_scores(suite_task_dict, per_bench)
-        assert got["generic"] == pytest.approx(float(row["Avg_Generic"]), abs=0.1), row["model"]
+        expected_generic = PAPER_ERRATA.get((row["model"], "Avg_Generic"), float(row["Avg_Generic"]))
+        assert got["generic"] == pytest.approx(expected_generic, abs=0.1), row["model"]
         assert got["reasoning"] == pytest.approx(float(row["Avg_Reasoning"]), abs=0.1), row["model"]
         assert got["suite"] == pytest.approx(float(row["Avg_Overall"]), abs=0.1), row["model"]
         # and our own suite_means (used by the diagnostics) agrees with lmms-eval exactly

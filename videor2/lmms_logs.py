@@ -35,7 +35,8 @@ def sample_log_files(path: str | Path) -> dict[str, Path]:
 
 
 def _raw_response(row: dict) -> str:
-    resp = row.get("resps")
+    # the CLI's logs drop `resps` when equal to `filtered_resps` (no filter changes our outputs)
+    resp = row.get("resps", row.get("filtered_resps"))
     while isinstance(resp, list):
         resp = resp[0] if resp else ""
     return resp if isinstance(resp, str) else ""
@@ -45,7 +46,7 @@ def record_from_log_row(task: str, row: dict, model: str = "") -> SampleRecord:
     item = row.get(PRIMARY_METRIC) or {}
     response = _raw_response(row)
     doc = row.get("doc") or {}
-    args = row.get("arguments") or []
+    args = row.get("arguments") or [row.get("input")]
     context = args[0] if args and isinstance(args[0], str) else ""
     parsed = parse_response(response)
     status = item.get("status", "ok")
