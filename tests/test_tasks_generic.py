@@ -203,3 +203,20 @@ def test_yaml(bench):
         assert m["higher_is_better"] is (m["metric"] != "errors")
     for key in ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results"):
         assert cfg[key] == f"videor2.tasks.{bench}.utils.{key}"
+
+
+def test_common_hub_helpers(tmp_path):
+    from videor2.tasks.common import hub, scoring
+
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "a.MP4").write_bytes(b"")
+    assert hub.resolve_video([tmp_path / "v" / "a"], ("mp4", "MP4")) == str((tmp_path / "v" / "a.MP4").resolve())
+    assert hub.resolve_video([tmp_path / "v" / "b"], ("mp4", "MP4")) == str(tmp_path / "v" / "b.mp4")
+    hub.write_parquet_config(tmp_path / "m", [{"a": 1}], "x/test.parquet", "x", "test")
+    hub.write_parquet_config(tmp_path / "m", [{"a": 2}], "y/test.parquet", "y", "test")
+    hub.write_parquet_config(tmp_path / "m", [{"a": 3}], "x/test2.parquet", "x", "test")  # replaces x/test
+    assert hub.load_split(tmp_path / "m", "x", "test")["a"] == [3]
+    assert hub.load_split(tmp_path / "m", "y", "test")["a"] == [2]
+    agg = scoring.category_accuracy("c")
+    assert agg([{"score": 1.0, "category": "c"}, {"score": 0.0, "category": "d"}]) == 100.0
+    assert agg([{"score": 1.0, "category": "d"}]) is None  # absent: JSON null, never NaN

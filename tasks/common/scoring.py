@@ -64,16 +64,21 @@ def answer_item(key: dict, response: str) -> dict:
     return item
 
 
-def process_results_for(answer_key, metrics: list[str]):
+def process_results_for(answer_key, metrics: list[str], own_breakdown: dict[str, str] | None = None):
     """Build a benchmark's `process_results(doc, results)` from its `answer_key(doc)`: the same
-    item under each metric name of the task's YAML (lmms-eval hands each metric its list)."""
+    item under each metric name of the task's YAML (lmms-eval hands each metric its list).
+
+    `own_breakdown` ({metric: category}): those breakdown metrics get only the docs of their own
+    category (the item's `category`); lmms-eval aggregates just the metrics process_results
+    returns, so a category absent from the data is left out of the results altogether."""
     metrics = list(metrics)
     if PRIMARY_METRIC not in metrics or ERROR_METRIC not in metrics:
         raise ValueError(f"a benchmark must report {PRIMARY_METRIC!r} and {ERROR_METRIC!r}")
+    own = dict(own_breakdown or {})
 
     def process_results(doc, results):
         item = answer_item(answer_key(doc), response_text(results))
-        return {name: item for name in metrics}
+        return {name: item for name in metrics if name not in own or own[name] == item["category"]}
 
     return process_results
 
@@ -104,14 +109,22 @@ def macro_accuracy(items: list[dict]) -> float:
 
 
 def category_accuracy(category: str):
-    """An aggregation reporting one category's accuracy (a breakdown metric)."""
+    """An aggregation reporting one category's accuracy (a breakdown metric), in percent; None
+    (JSON null, "N/A" in lmms-eval's table) when no item has that category, never NaN (not
+    valid JSON in results.json)."""
 
-    def aggregate(items: list[dict]) -> float:
+    def aggregate(items: list[dict]) -> float | None:
         scores = [i["score"] for i in items if i.get("category") == category]
-        return _pct(scores) if scores else float("nan")
+        return _pct(scores) if scores else None
 
     aggregate.__name__ = f"category_{category}"
     return aggregate
+
+
+def category_aggregations(breakdown: dict[str, str]) -> dict[str, object]:
+    """{`aggregate_<metric>`: category_accuracy(category)} for a benchmark's breakdown metrics
+    ({metric: category}), to put in its utils module (`globals().update(...)`) for the YAML."""
+    return {f"aggregate_{metric}": category_accuracy(category) for metric, category in breakdown.items()}
 
 
 def error_count(items: list[dict]) -> int:

@@ -18,9 +18,8 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.mvbench import _hub
+from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.docs import doc_to_visual, option_lines, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "longvideobench/LongVideoBench"
 CACHE_NAME = "datasets/longvideobench"
@@ -29,19 +28,13 @@ DURATION_GROUPS = (15, 60, 600, 3600)
 YAML_NOTE = "LongVideoBench val (video only): videor2_acc = micro accuracy; dur_<duration_group seconds> breakdown."
 
 
-def _normalise(ds: datasets.Dataset, base: Path) -> datasets.Dataset:
+def load(root: Path | None) -> datasets.Dataset:
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, None, SPLIT)
     if "option0" not in ds.column_names and "candidates" in ds.column_names:
         for i in range(5):
-            ds = _hub.add_column(ds, f"option{i}", [c[i] if i < len(c) else "N/A" for c in ds["candidates"]])
-    paths = [_hub.first_existing([base / "videos" / str(p), base / str(p)]) for p in ds["video_path"]]
-    return _hub.add_column(ds, "video_path", paths)
-
-
-def load(root: Path | None) -> datasets.Dataset:
-    if root is not None:
-        root = Path(root).resolve()
-        return _normalise(_hub.load_split(root, None, SPLIT), root)
-    return _normalise(_hub.load_split(HUB_ID, None, SPLIT), _hub.video_root(HUB_ID, CACHE_NAME))
+            ds = hub.set_column(ds, f"option{i}", [c[i] if i < len(c) else "N/A" for c in ds["candidates"]])
+    return hub.with_video_paths(ds, lambda d: hub.resolve_video([base / "videos" / str(d["video_path"]),
+                                                                 base / str(d["video_path"])]))
 
 
 def options_of(doc) -> list[str]:
@@ -54,17 +47,11 @@ def options_of(doc) -> list[str]:
     return options
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
-
 def question_text(doc) -> str:
-    lines = "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(options_of(doc)))
-    return doc["question"] + "\n" + lines + "\n"
+    return doc["question"] + "\n" + option_lines(options_of(doc)) + "\n"
 
 
-def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return question_text(doc) + THINK_POST_PROMPT
+doc_to_text = with_think_prompt(question_text)
 
 
 def doc_to_target(doc):
@@ -78,20 +65,11 @@ def answer_key(doc) -> dict:
 
 BREAKDOWN = {f"dur_{g}": str(g) for g in DURATION_GROUPS}
 METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-_process_all = scoring.process_results_for(answer_key, METRICS)
-
-
-def process_results(doc, results):
-    """Primary, errors and the doc's own `dur_<group>` (absent groups are not reported)."""
-    out = _process_all(doc, results)
-    own = f"dur_{doc.get('duration_group')}"
-    return {k: v for k, v in out.items() if k not in BREAKDOWN or k == own}
-
-
+# Primary, errors and the doc's own `dur_<group>` (absent groups are not reported).
+process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
 aggregate_acc = scoring.micro_accuracy
 aggregate_errors = scoring.error_count
-for _name, _cat in BREAKDOWN.items():
-    globals()[f"aggregate_{_name}"] = scoring.category_accuracy(_cat)
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -119,4 +97,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
         ))
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "lvb_val.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    _hub.write_card(dest, [{"config_name": "default", "data_files": [{"split": "validation", "path": "lvb_val.json"}]}])
+    hub.write_card(dest, [{"config_name": "default", "data_files": [{"split": "validation", "path": "lvb_val.json"}]}])

@@ -14,9 +14,8 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.videomathqa import _shared
+from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
 from videor2.tasks.videomathqa.utils import mcq_answer_key, mcq_question
 
 HUB_ID = "mmaaz60/minerva"
@@ -26,26 +25,13 @@ CACHE_NAME = "minerva"
 
 
 def load(root: Path | None = None) -> datasets.Dataset:
-    if root is None:
-        ds = _shared.load_parquet_config(HUB_ID, CONFIG, SPLIT)
-        base = _shared.video_root(HUB_ID, CACHE_NAME)
-    else:
-        ds = _shared.load_parquet_config(str(root), CONFIG, SPLIT)
-        base = Path(root)
-    return _shared.with_video_paths(
-        ds, lambda d: _shared.resolve_video(base / "videos", d["videoID"], ("mp4", "MP4", "mkv", "webm")))
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, CONFIG, SPLIT)
+    return hub.with_video_paths(
+        ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], ("mp4", "MP4", "mkv", "webm")))
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
-
-def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
-    return mcq_question(doc) + THINK_POST_PROMPT
-
-
-def doc_to_target(doc):
-    return doc["answer"]
+doc_to_text = with_think_prompt(mcq_question)
+doc_to_target = answer_column
 
 
 def answer_key(doc) -> dict:
@@ -75,4 +61,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     for row, vid in zip(rows, ("v10min_2997fps_16x9", "v10s_30fps_portrait", "v45s_24fps_16x9")):
         place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
-    _shared.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)
+    hub.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)

@@ -16,10 +16,9 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
-from videor2.tasks.common.answers import option_by_text
+from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.docs import answer_column, answer_letter, doc_to_visual, option_lines  # noqa: F401 (YAML)
 from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.mvbench import _hub
 
 HUB_ID = "sy1998/MLVU_dev"
 CACHE_NAME = "mlvu"
@@ -35,32 +34,20 @@ _OPTION_LINE = re.compile(r"^\s*\(([A-Z])\)\s*(.*)$")
 
 def _video_path(base: Path, video_name: str, task_type: str) -> str:
     folder = TYPE_FOLDERS.get(task_type, task_type)
-    return _hub.first_existing([base / video_name, base / folder / video_name,
-                                base / "video" / folder / video_name, base / "video" / video_name])
-
-
-def _with_paths(ds: datasets.Dataset, base: Path) -> datasets.Dataset:
-    paths = [_video_path(base, str(v), str(t)) for v, t in zip(ds["video_name"], ds["task_type"])]
-    return _hub.add_column(ds, "video_path", paths)
+    return hub.resolve_video([base / video_name, base / folder / video_name,
+                              base / "video" / folder / video_name, base / "video" / video_name])
 
 
 def load(root: Path | None) -> datasets.Dataset:
-    if root is not None:
-        root = Path(root).resolve()
-        return _with_paths(_hub.load_split(root, None, SPLIT), root)
-    return _with_paths(_hub.load_split(HUB_ID, None, SPLIT), _hub.video_root(HUB_ID, CACHE_NAME))
-
-
-def doc_to_visual(doc):
-    return [doc["video_path"]]
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, None, SPLIT)
+    return hub.with_video_paths(ds, lambda d: _video_path(base, str(d["video_name"]), str(d["task_type"])))
 
 
 def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return doc["question"] + THINK_POST_PROMPT
+    return doc["question"] + THINK_POST_PROMPT  # the question already holds the option lines
 
 
-def doc_to_target(doc):
-    return doc["answer"]
+doc_to_target = answer_column
 
 
 def options_of(doc) -> list[str]:
@@ -72,23 +59,14 @@ def options_of(doc) -> list[str]:
 
 def answer_key(doc) -> dict:
     options = options_of(doc)
-    answer = str(doc["answer"]).strip()
-    m = re.match(r"^\(?([A-Z])(?:$|[\.\):\s])", answer)
-    gt = m.group(1) if m else (option_by_text(answer, options) or "?")
-    return {"kind": "mc", "gt": gt, "options": options, "question": doc["question"],
-            "category": doc["task_type"]}
+    return {"kind": "mc", "gt": answer_letter(doc["answer"], options), "options": options,
+            "question": doc["question"], "category": doc["task_type"]}
 
 
 BREAKDOWN = {f"type_{t}": t for t in TASK_TYPES}
 METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-_process_all = scoring.process_results_for(answer_key, METRICS)
-
-
-def process_results(doc, results):
-    """Primary, errors and the doc's own `type_<task_type>` (absent types are not reported)."""
-    out = _process_all(doc, results)
-    own = f"type_{doc['task_type']}"
-    return {k: v for k, v in out.items() if k not in BREAKDOWN or k == own}
+# Primary, errors and the doc's own `type_<task_type>` (absent types are not reported).
+process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
 
 
 def aggregate_acc(items):
@@ -97,12 +75,11 @@ def aggregate_acc(items):
 
 
 aggregate_errors = scoring.error_count
-for _name, _cat in BREAKDOWN.items():
-    globals()[f"aggregate_{_name}"] = scoring.category_accuracy(_cat)
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def _question(q: str, options: list[str]) -> str:
-    return q + "\n" + "\n".join(f"({chr(65 + i)}) {o}" for i, o in enumerate(options))
+    return q + "\n" + option_lines(options, "({letter}) {option}")
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -124,6 +101,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
         place(videos[pool], dest / "video" / TYPE_FOLDERS[task_type] / name)
         rows.append(dict(video_name=name, duration=duration, question=_question(q, candidates),
                          candidates=candidates, answer=answer, task_type=task_type, question_id=f"{task_type}_{i}"))
-    _hub.write_parquet(rows, dest / "test-00000-of-00001.parquet")
-    _hub.write_card(dest, [{"config_name": "default",
-                            "data_files": [{"split": "test", "path": "test-00000-of-00001.parquet"}]}])
+    hub.write_parquet_config(dest, rows, "test-00000-of-00001.parquet", "default", "test")

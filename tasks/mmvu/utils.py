@@ -19,9 +19,9 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
+from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.docs import answer_column, doc_to_visual  # noqa: F401 (YAML)
 from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.videomathqa import _shared
 
 HUB_ID = "mmaaz60/MMVU"
 CONFIG = "default"
@@ -37,13 +37,8 @@ def _is_mc(doc) -> bool:
 
 
 def load(root: Path | None = None) -> datasets.Dataset:
-    if root is None:
-        ds = _shared.load_parquet_config(HUB_ID, None, SPLIT)
-        base = _shared.video_root(HUB_ID, CACHE_NAME)
-    else:
-        ds = _shared.load_parquet_config(str(root), None, SPLIT)
-        base = Path(root)
-    return _shared.with_video_paths(ds, lambda d: str((base / d["video_path"]).absolute()))
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, None, SPLIT)
+    return hub.with_video_paths(ds, lambda d: str((base / d["video_path"]).absolute()))
 
 
 def question_text(doc) -> str:
@@ -54,10 +49,6 @@ def question_text(doc) -> str:
     return f"\nQuestion:{doc['question']}\n{OPEN_TAIL}"
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
-
 def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
     # Multiple choice: the post-prompt joins without its leading newline (reference fork).
     if _is_mc(doc):
@@ -65,8 +56,7 @@ def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
     return question_text(doc) + THINK_POST_PROMPT
 
 
-def doc_to_target(doc):
-    return doc["answer"]
+doc_to_target = answer_column
 
 
 def category(doc) -> str | None:
@@ -109,4 +99,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     for row, vid in zip(rows, ("v10s_25fps_16x9", "v3s_24fps_4x3", "v20s_2997fps_4x3")):
         place(videos[vid], dest / row["video_path"])
-    _shared.write_parquet_config(dest, rows, f"data/{SPLIT}.parquet", CONFIG, SPLIT)
+    hub.write_parquet_config(dest, rows, f"data/{SPLIT}.parquet", CONFIG, SPLIT)

@@ -17,9 +17,8 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.mvbench import _hub
+from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.docs import doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "OpenGVLab/MVBench"
 REVISION = "video"
@@ -62,7 +61,7 @@ def _video_path(bases: list[Path], subtask: str, video: str) -> str:
     candidates = []
     for base in bases:
         candidates += [base / folder / video, base / "data0613" / folder / video]
-    return _hub.first_existing(candidates)
+    return hub.resolve_video(candidates)
 
 
 def _read(ann_dir: Path, video_bases: list[Path]) -> datasets.Dataset:
@@ -94,24 +93,19 @@ def load(root: Path | None) -> datasets.Dataset:
     if root is not None:
         root = Path(root).resolve()
         return _read(root / "json", [root / "video", root])
-    snap = _hub.snapshot(HUB_ID, REVISION)
-    videos = _hub.video_root(HUB_ID, CACHE_NAME, REVISION)
+    snap = hub.snapshot(HUB_ID, REVISION)
+    videos = hub.video_root(HUB_ID, CACHE_NAME, REVISION)
     return _read(snap / "json", [videos, videos / "video", snap / "video", snap])
 
 
 # ---------------------------------------------------------------- lmms-eval functions
-
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
 
 def question_text(doc) -> str:
     options = "".join(f"({string.ascii_uppercase[i]}) {c}\n" for i, c in enumerate(doc["candidates"]))
     return "Question:" + doc["question"] + "\nOption:\n" + options
 
 
-def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return question_text(doc) + THINK_POST_PROMPT
+doc_to_text = with_think_prompt(question_text)
 
 
 def gt_letter(doc) -> str | None:
@@ -132,16 +126,9 @@ def answer_key(doc) -> dict:
 
 BREAKDOWN = {f"sub_{s}": s for s in SUBTASKS}
 METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-_process_all = scoring.process_results_for(answer_key, METRICS)
-
-
-def process_results(doc, results):
-    """The item under videor2_acc, errors and the doc's own `sub_<subtask>` only: lmms-eval
-    aggregates just the metrics process_results returns, so absent subtasks are omitted from
-    the results instead of showing NaN."""
-    out = _process_all(doc, results)
-    own = f"sub_{doc['subtask']}"
-    return {k: v for k, v in out.items() if k not in BREAKDOWN or k == own}
+# The item under videor2_acc, errors and the doc's own `sub_<subtask>` only: lmms-eval aggregates
+# just the metrics process_results returns, so absent subtasks are omitted from the results.
+process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
 
 
 def aggregate_acc(items):
@@ -150,8 +137,7 @@ def aggregate_acc(items):
 
 
 aggregate_errors = scoring.error_count
-for _name, _sub in BREAKDOWN.items():
-    globals()[f"aggregate_{_name}"] = scoring.category_accuracy(_sub)
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 # ---------------------------------------------------------------- fixture

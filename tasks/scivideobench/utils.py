@@ -17,9 +17,8 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import answers, scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.videomathqa import _shared
+from videor2.tasks.common import answers, hub, scoring
+from videor2.tasks.common.docs import answer_column, doc_to_visual, option_lines, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "mmaaz60/scivideobench"
 SPLIT = "test"
@@ -37,16 +36,14 @@ def _disk_dataset(folder: Path) -> datasets.Dataset:
 
 def load(root: Path | None = None) -> datasets.Dataset:
     if root is None:
-        from huggingface_hub import snapshot_download
-
-        snap = Path(snapshot_download(repo_id=HUB_ID, repo_type="dataset"))
+        snap = hub.snapshot(HUB_ID)
         ds = _disk_dataset(snap)
-        base = snap / "videos" if (snap / "videos").is_dir() else _shared.hf_home() / CACHE_NAME / "videos"
+        base = snap / "videos" if (snap / "videos").is_dir() else hub.hf_home() / CACHE_NAME / "videos"
     else:
         ds = _disk_dataset(Path(root))
         base = Path(root) / "videos"
-    return _shared.with_video_paths(
-        ds, lambda d: _shared.resolve_video(base, f"jove_{d['video_id']}", ("mp4", "MP4", "mkv")))
+    return hub.with_video_paths(
+        ds, lambda d: hub.resolve_video([base / f"jove_{d['video_id']}"], ("mp4", "MP4", "mkv")))
 
 
 def option_texts(doc) -> list[str]:
@@ -57,20 +54,11 @@ def option_texts(doc) -> list[str]:
 
 
 def question_text(doc) -> str:
-    lines = "\n".join(f"{answers.LETTERS[i]}. {o}" for i, o in enumerate(option_texts(doc)))
-    return f"{doc['question']}\n{lines}{ANSWER_DIRECTLY}"
+    return f"{doc['question']}\n{option_lines(option_texts(doc))}{ANSWER_DIRECTLY}"
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
-
-def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
-    return question_text(doc) + THINK_POST_PROMPT
-
-
-def doc_to_target(doc):
-    return doc["answer"]
+doc_to_text = with_think_prompt(question_text)
+doc_to_target = answer_column
 
 
 def answer_key(doc) -> dict:

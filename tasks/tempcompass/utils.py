@@ -9,16 +9,14 @@ upstream extracts to `$HF_HOME/tempcompass_complete/videos/<video_id>.mp4` (`.MP
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
-from videor2.tasks.common.answers import option_by_text, strip_option_prefix
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.mvbench import _hub
+from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.answers import strip_option_prefix
+from videor2.tasks.common.docs import answer_column, answer_letter, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "mmaaz60/tempcompass"
 CONFIG = "mcq"
@@ -29,67 +27,33 @@ YAML_NOTE = "TempCompass (multi-choice, reference `mcq` set): videor2_acc = micr
 POST_PROMPT = "\n\nAnswer with the option's letter (e.g., A, B, C, D, etc.) from the given choices directly. "
 
 
-def _video_path(base: Path, video_id: str) -> str:
-    return _hub.first_existing([base / "videos" / f"{video_id}.{e}" for e in ("mp4", "MP4", "mkv", "webm")])
-
-
-def _with_paths(ds: datasets.Dataset, base: Path) -> datasets.Dataset:
-    return _hub.add_column(ds, "video_path", [_video_path(base, str(v)) for v in ds["video_id"]])
-
-
 def load(root: Path | None) -> datasets.Dataset:
-    if root is not None:
-        root = Path(root).resolve()
-        return _with_paths(_hub.load_split(root, CONFIG, SPLIT), root)
-    return _with_paths(_hub.load_split(HUB_ID, CONFIG, SPLIT), _hub.video_root(HUB_ID, CACHE_NAME))
-
-
-def doc_to_visual(doc):
-    return [doc["video_path"]]
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, CONFIG, SPLIT)
+    return hub.with_video_paths(
+        ds, lambda d: hub.resolve_video([base / "videos" / str(d["video_id"])], ("mp4", "MP4", "mkv", "webm")))
 
 
 def question_text(doc) -> str:
     return doc["question"] + "\n" + "\n".join(doc["options"]) + POST_PROMPT
 
 
-def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return question_text(doc) + THINK_POST_PROMPT
-
-
-def doc_to_target(doc):
-    return doc["answer"]
-
-
-def _gt(doc, options: list[str]) -> str:
-    answer = str(doc["answer"]).strip()
-    m = re.match(r"^\(?([A-Z])(?:$|[\.\):\s])", answer)
-    if m:
-        return m.group(1)
-    return option_by_text(answer, options) or "?"
+doc_to_text = with_think_prompt(question_text)
+doc_to_target = answer_column
 
 
 def answer_key(doc) -> dict:
     options = [strip_option_prefix(o) for o in doc["options"]]
-    return {"kind": "mc", "gt": _gt(doc, options), "options": options,
+    return {"kind": "mc", "gt": answer_letter(doc["answer"], options), "options": options,
             "question": question_text(doc), "category": doc.get("dim")}
 
 
 BREAKDOWN = {f"dim_{d}": d for d in DIMS}
 METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-_process_all = scoring.process_results_for(answer_key, METRICS)
-
-
-def process_results(doc, results):
-    """Primary, errors and the doc's own `dim_<aspect>` (aspects absent from the data are omitted)."""
-    out = _process_all(doc, results)
-    own = f"dim_{doc.get('dim')}"
-    return {k: v for k, v in out.items() if k not in BREAKDOWN or k == own}
-
-
+# Primary, errors and the doc's own `dim_<aspect>` (aspects absent from the data are omitted).
+process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
 aggregate_acc = scoring.micro_accuracy
 aggregate_errors = scoring.error_count
-for _name, _cat in BREAKDOWN.items():
-    globals()[f"aggregate_{_name}"] = scoring.category_accuracy(_cat)
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -110,6 +74,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     for row in rows:
         place(videos[row.pop("pool")], dest / "videos" / f"{row['video_id']}.mp4")
-    _hub.write_parquet(rows, dest / CONFIG / "test-00000-of-00001.parquet")
-    _hub.write_card(dest, [{"config_name": CONFIG,
-                            "data_files": [{"split": "test", "path": f"{CONFIG}/test-00000-of-00001.parquet"}]}])
+    hub.write_parquet_config(dest, rows, f"{CONFIG}/test-00000-of-00001.parquet", CONFIG, "test")

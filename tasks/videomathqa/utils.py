@@ -14,9 +14,8 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import answers, scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.videomathqa import _shared
+from videor2.tasks.common import answers, hub, scoring
+from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "MBZUAI/VideoMathQA"
 CONFIG = "mcq"
@@ -43,25 +42,12 @@ def mcq_answer_key(doc, category=None) -> dict:
 
 
 def load(root: Path | None = None) -> datasets.Dataset:
-    if root is None:
-        ds = _shared.load_parquet_config(HUB_ID, CONFIG, SPLIT)
-        base = _shared.video_root(HUB_ID, CACHE_NAME)
-    else:
-        ds = _shared.load_parquet_config(str(root), CONFIG, SPLIT)
-        base = Path(root)
-    return _shared.with_video_paths(ds, lambda d: _shared.resolve_video(base / "videos", d["videoID"], ("mp4", "MP4", "mkv")))
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, CONFIG, SPLIT)
+    return hub.with_video_paths(ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], ("mp4", "MP4", "mkv")))
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
-
-def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
-    return mcq_question(doc) + THINK_POST_PROMPT
-
-
-def doc_to_target(doc):
-    return doc["answer"]
+doc_to_text = with_think_prompt(mcq_question)
+doc_to_target = answer_column
 
 
 def answer_key(doc) -> dict:
@@ -91,4 +77,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     for row, vid in zip(rows, ("v20s_2997fps_4x3", "v45s_24fps_16x9", "v3s_24fps_4x3")):
         place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
-    _shared.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)
+    hub.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)

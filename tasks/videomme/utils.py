@@ -14,10 +14,9 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import scoring
+from videor2.tasks.common import hub, scoring
 from videor2.tasks.common.answers import strip_option_prefix
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.mvbench import _hub
+from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "lmms-lab/Video-MME"
 CACHE_NAME = "videomme"
@@ -30,35 +29,17 @@ PRE_PROMPT = (
 )
 
 
-def _video_path(base: Path, video_id: str) -> str:
-    return _hub.first_existing([base / "data" / f"{video_id}.{ext}" for ext in ("mp4", "MP4", "mkv")])
-
-
-def _with_paths(ds: datasets.Dataset, base: Path) -> datasets.Dataset:
-    return _hub.add_column(ds, "video_path", [_video_path(base, v) for v in ds["videoID"]])
-
-
 def load(root: Path | None) -> datasets.Dataset:
-    if root is not None:
-        root = Path(root).resolve()
-        return _with_paths(_hub.load_split(root, None, SPLIT), root)
-    return _with_paths(_hub.load_split(HUB_ID, None, SPLIT), _hub.video_root(HUB_ID, CACHE_NAME))
-
-
-def doc_to_visual(doc):
-    return [doc["video_path"]]
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, None, SPLIT)
+    return hub.with_video_paths(ds, lambda d: hub.resolve_video([base / "data" / d["videoID"]], ("mp4", "MP4", "mkv")))
 
 
 def question_text(doc) -> str:
     return PRE_PROMPT + "\n" + doc["question"] + "\n" + "\n".join(doc["options"]) + "\n"
 
 
-def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return question_text(doc) + THINK_POST_PROMPT
-
-
-def doc_to_target(doc):
-    return doc["answer"]
+doc_to_text = with_think_prompt(question_text)
+doc_to_target = answer_column
 
 
 def answer_key(doc) -> dict:
@@ -69,20 +50,11 @@ def answer_key(doc) -> dict:
 
 BREAKDOWN = {f"dur_{d}": d for d in DURATIONS}
 METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-_process_all = scoring.process_results_for(answer_key, METRICS)
-
-
-def process_results(doc, results):
-    """Primary, errors and the doc's own duration breakdown (absent durations are not reported)."""
-    out = _process_all(doc, results)
-    own = f"dur_{doc.get('duration')}"
-    return {k: v for k, v in out.items() if k not in BREAKDOWN or k == own}
-
-
+# Primary, errors and the doc's own duration breakdown (absent durations are not reported).
+process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
 aggregate_acc = scoring.micro_accuracy
 aggregate_errors = scoring.error_count
-for _name, _cat in BREAKDOWN.items():
-    globals()[f"aggregate_{_name}"] = scoring.category_accuracy(_cat)
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -112,6 +84,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     for row in rows:
         place(videos[row.pop("pool")], dest / "data" / f"{row['videoID']}.mp4")
-    _hub.write_parquet(rows, dest / "videomme" / "test-00000-of-00001.parquet")
-    _hub.write_card(dest, [{"config_name": "default",
-                            "data_files": [{"split": "test", "path": "videomme/test-00000-of-00001.parquet"}]}])
+    hub.write_parquet_config(dest, rows, "videomme/test-00000-of-00001.parquet", "default", "test")

@@ -22,9 +22,8 @@ from pathlib import Path
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import answers, scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.videomathqa import _shared
+from videor2.tasks.common import answers, hub, scoring
+from videor2.tasks.common.docs import answer_column, doc_to_visual, option_lines, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "lmms-lab/VideoMMMU"
 SPLIT = "test"
@@ -75,41 +74,35 @@ def _concat_tracks(parts: list[tuple[str, datasets.Dataset]]) -> datasets.Datase
 
 def load(root: Path | None = None) -> datasets.Dataset:
     source = HUB_ID if root is None else str(root)
-    ds = _concat_tracks([(t, _shared.load_parquet_config(source, t, SPLIT)) for t in TRACKS])
-    base = _shared.video_root(HUB_ID, CACHE_NAME) if root is None else Path(root)
-    return _shared.with_video_paths(ds, lambda d: str((base / video_relpath(d["id"])).absolute()))
+    ds = _concat_tracks([(t, hub.load_split(source, t, SPLIT)) for t in TRACKS])
+    base = hub.video_root(HUB_ID, CACHE_NAME) if root is None else Path(root)
+    return hub.with_video_paths(ds, lambda d: str((base / video_relpath(d["id"])).absolute()))
 
 
 def _is_mc(doc) -> bool:
     return doc["question_type"] == "multiple-choice"
 
 
-def option_lines(options) -> str:
+def lettered_options(options) -> str:
+    """The options one a line, lettered "A. " unless every one already starts with its letter."""
     letters = answers.LETTERS[: len(options)]
     if all(str(o).startswith(f"{l}.") for o, l in zip(options, letters)):
         return "\n".join(str(o) for o in options)
-    return "\n".join(f"{l}. {o}" for l, o in zip(letters, options))
+    return option_lines(options)
 
 
 def question_text(doc) -> str:
     options = list(doc.get("options") or [])
     if doc["track"] != "Adaptation":
-        return f"{doc['question']}\n{option_lines(options)}{IGNORE_QUIZ}"
+        return f"{doc['question']}\n{lettered_options(options)}{IGNORE_QUIZ}"
     if _is_mc(doc):
-        return f"{ADAPT_PRE}{ADAPT_MCQ}{doc['question']}\n{option_lines(options)}"
+        return f"{ADAPT_PRE}{ADAPT_MCQ}{doc['question']}\n{lettered_options(options)}"
     return f"{ADAPT_PRE}{ADAPT_OPEN}{doc['question']}"
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]  # one video; the adaptation image is its last frame
-
-
-def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
-    return question_text(doc) + THINK_POST_PROMPT
-
-
-def doc_to_target(doc):
-    return doc["answer"]
+# doc_to_visual: one video; the adaptation image is its last frame.
+doc_to_text = with_think_prompt(question_text)
+doc_to_target = answer_column
 
 
 def answer_key(doc) -> dict:
@@ -124,11 +117,10 @@ def answer_key(doc) -> dict:
 # Macro over the three tracks (see module docstring).
 aggregate_acc = scoring.macro_accuracy
 aggregate_errors = scoring.error_count
-aggregate_track_perception = _shared.breakdown("Perception")
-aggregate_track_comprehension = _shared.breakdown("Comprehension")
-aggregate_track_adaptation = _shared.breakdown("Adaptation")
+BREAKDOWN = {f"track_{t.lower()}": t for t in TRACKS}  # None when a track has no samples
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
-METRICS = ["videor2_acc", "errors", "track_perception", "track_comprehension", "track_adaptation"]
+METRICS = ["videor2_acc", "errors", *BREAKDOWN]
 process_results = scoring.process_results_for(answer_key, METRICS)
 
 
@@ -175,6 +167,6 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
                               "question_type": datasets.Value("string")})
     for track, rows in tracks.items():
         feats = datasets.Features({**base, "image": datasets.Image()}) if track == "Adaptation" else base
-        _shared.write_parquet_config(dest, rows, f"{track}/{SPLIT}.parquet", track, SPLIT, features=feats)
+        hub.write_parquet_config(dest, rows, f"{track}/{SPLIT}.parquet", track, SPLIT, features=feats)
         for row in rows:
             place(videos[vids[row["id"]]], dest / video_relpath(row["id"]))

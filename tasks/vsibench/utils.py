@@ -15,16 +15,14 @@ percent. Breakdown `type_<question_type>` for each of the 10 types plus `type_ob
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 from statistics import mean
 
 import datasets
 
 from videor2.fixtures import place
-from videor2.tasks.common import answers, scoring
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
-from videor2.tasks.videomathqa import _shared
+from videor2.tasks.common import answers, hub, scoring
+from videor2.tasks.common.docs import doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
 
 HUB_ID = "mmaaz60/VSI_Bench"
 SPLIT = "test"
@@ -39,13 +37,8 @@ QUESTION_TYPES = MCA_QUESTION_TYPES + NA_QUESTION_TYPES
 
 
 def load(root: Path | None = None) -> datasets.Dataset:
-    if root is None:
-        ds = _shared.load_parquet_config(HUB_ID, None, SPLIT)
-        base = _shared.video_root(HUB_ID, CACHE_NAME)
-    else:
-        ds = _shared.load_parquet_config(str(root), None, SPLIT)
-        base = Path(root)
-    return _shared.with_video_paths(ds, lambda d: str((base / d["dataset"] / f"{d['scene_name']}.mp4").absolute()))
+    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, None, SPLIT)
+    return hub.with_video_paths(ds, lambda d: str((base / d["dataset"] / f"{d['scene_name']}.mp4").absolute()))
 
 
 def _numeric(doc) -> bool:
@@ -63,12 +56,7 @@ def question_text(doc) -> str:
     return "\n".join([PRE_PROMPT, doc["question"], "Options:\n" + "\n".join(doc["options"])]) + "\n"
 
 
-def doc_to_visual(doc):
-    return [doc["video_path"]]
-
-
-def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
-    return question_text(doc) + THINK_POST_PROMPT
+doc_to_text = with_think_prompt(question_text)
 
 
 def doc_to_target(doc):
@@ -108,31 +96,13 @@ def aggregate_rel_direction(items):
 
 aggregate_errors = scoring.error_count
 # type_<question_type>: one module-level aggregation per type, named for the YAML.
-for _qtype in QUESTION_TYPES:
-    globals()[f"aggregate_type_{_qtype}"] = _shared.breakdown(_qtype)
-del _qtype
+BREAKDOWN = {f"type_{t}": t for t in QUESTION_TYPES}
+globals().update(scoring.category_aggregations(BREAKDOWN))
 
-METRICS = ["videor2_acc", "errors", "type_object_rel_direction"] + [f"type_{t}" for t in QUESTION_TYPES]
-_process_results = scoring.process_results_for(answer_key, METRICS)
-
-
-def exact_mra(pred: float, gt: float) -> float:
-    """MRA with the ≤ rule in exact decimal arithmetic. Workaround: `answers.mean_relative_accuracy`
-    compares floats, so exact boundary cases drop a threshold (gt 10, pred 9: 1 - 0.9 evaluates to
-    0.0999... < 0.1, giving 0.8 instead of 0.9)."""
-    p, g = Fraction(repr(float(pred))), Fraction(repr(float(gt)))
-    if g == 0:
-        return 0.0
-    rel = abs(p - g) / abs(g)
-    return sum(rel <= Fraction(50 - 5 * i, 100) for i in range(10)) / 10
-
-
-def process_results(doc, results):
-    out = _process_results(doc, results)
-    item = out["videor2_acc"]  # the same dict under every metric name
-    if item["kind"] == "numeric" and item["pred"] is not None and item["status"] not in scoring.ERROR_STATUSES:
-        item["score"] = exact_mra(item["pred"], item["gt"])
-    return out
+METRICS = ["videor2_acc", "errors", "type_object_rel_direction", *BREAKDOWN]
+# Numeric types: `answers.mean_relative_accuracy` (its 1e-9 tolerance keeps exact boundaries, e.g.
+# gt 10, pred 9 -> 0.9).
+process_results = scoring.process_results_for(answer_key, METRICS)
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -160,4 +130,4 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
         "question_type": datasets.Value("string"), "question": datasets.Value("string"),
         "options": datasets.Sequence(datasets.Value("string")), "ground_truth": datasets.Value("string"),
     })
-    _shared.write_parquet_config(dest, rows, f"{SPLIT}.parquet", "default", SPLIT, features=features)
+    hub.write_parquet_config(dest, rows, f"{SPLIT}.parquet", "default", SPLIT, features=features)
