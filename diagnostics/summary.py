@@ -1,0 +1,108 @@
+"""Per-benchmark and suite summary of accuracy, TAC (three variants) and VAS (attention, judge).
+
+`summarize(records)` -> one row per benchmark present (videor2.BENCHMARKS order), then Generic,
+Reasoning, Overall. Percentages 0-100; `_lo`/`_hi` are percentile bootstrap 95 % intervals.
+
+- Benchmark rows: samples resampled with replacement (n_boot times) within the benchmark; the
+  same resampled indices serve every metric, so the intervals are paired.
+- Suite rows: the value is the UNWEIGHTED mean over the benchmarks present (videor2.suite.suite_means,
+  as the paper). The interval is a stratified bootstrap: in each replicate every benchmark is
+  resampled independently and the replicate's suite value is the unweighted mean of the
+  benchmarks' replicate means; percentiles of those. Counts (n, errors, tac_unknown,
+  judge_errors) are sums; judge_rules_agreement is the unweighted mean over benchmarks.
+
+Definitions (REFERENCE.md section 4): accuracy = mean record.score x 100 (failed samples 0);
+tac = % think conclusion == answer prediction (UNKNOWN = inconsistent); tac_corr = % answer-correct
+== think-correct; tac_cond = % think-correct among answer-correct; numeric items are correct within
+5 % relative error for the TAC variants (accuracy keeps the benchmark's MRA); samples with
+video_error / generation_error or a judge_error in the think are left out of the TAC columns;
+vas_judge = 10 x mean judged score over samples with a valid score (missing think = 0);
+vas_attention = mean of record.vas_attention["mean"].
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from videor2 import BENCHMARKS, BENCHMARKS_GENERIC
+from videor2.diagnostics.tac import METRICS, bootstrap_distribution, interval, sample_values
+from videor2.diagnostics.think import UNKNOWN, same_value
+from videor2.records import SampleRecord
+from videor2.suite import GROUPS, suite_means
+
+COLUMNS = ["benchmark", "group", "n", "errors"]
+for _m in METRICS:
+    COLUMNS += [_m, f"{_m}_lo", f"{_m}_hi"]
+    if _m == "tac":
+        COLUMNS.append("tac_unknown")
+COLUMNS += ["judge_errors", "judge_rules_agreement"]
+
+
+def _agreement(rec: SampleRecord) -> float:
+    j = rec.judge if isinstance(rec.judge, dict) else None
+    if not j or j.get("spec", "rules") == "rules" or rec.think_pred is None:
+        return float("nan")
+    rules = j.get("rules_think_pred")
+    if rules == UNKNOWN or rec.think_pred == UNKNOWN:
+        return 100.0 * (rules == rec.think_pred)
+    return 100.0 * same_value(rec.think_pred, rules, rec.answer_kind)
+
+
+def _nanmean(x) -> float:
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    by_bench: dict[str, list[SampleRecord]] = {}
+    for r in records:
+        by_bench.setdefault(r.benchmark, []).append(r)
+    rows, dists = [], {}
+    for bench in BENCHMARKS:
+        recs = by_bench.get(bench)
+        if not recs:
+            continue
+        vals = [sample_values(r) for r in recs]
+        n = len(recs)
+        idx = rng.integers(0, n, size=(n_boot, n))
+        row = {"benchmark": bench, "group": "generic" if bench in BENCHMARKS_GENERIC else "reasoning", "n": n,
+               "errors": sum(r.status != "ok" for r in recs)}
+        dists[bench] = {}
+        for m in METRICS:
+            v = np.array([x[m] for x in vals], dtype=float)
+            row[m] = _nanmean(v)
+            d = bootstrap_distribution(v, rng, n_boot, idx) if not math.isnan(row[m]) else np.full(n_boot, np.nan)
+            dists[bench][m] = d
+            row[f"{m}_lo"], row[f"{m}_hi"] = interval(d)
+        row["tac_unknown"] = sum(r.think_pred == UNKNOWN and r.consistent is not None for r in recs)
+        row["judge_errors"] = sum(isinstance(r.judge, dict) and r.judge.get("status") == "judge_error" for r in recs)
+        row["judge_rules_agreement"] = _nanmean([_agreement(r) for r in recs])
+        rows.append(row)
+    per = {r["benchmark"]: r for r in rows}
+    for group, members in GROUPS.items():
+        present = [b for b in members if b in per]
+        row = {"benchmark": group, "group": "average", "n": sum(per[b]["n"] for b in present),
+               "errors": sum(per[b]["errors"] for b in present)}
+        for m in METRICS:
+            row[m] = suite_means({b: per[b][m] for b in present})[group]
+            usable = [b for b in present if not math.isnan(per[b][m])]
+            if usable:
+                stack = np.vstack([dists[b][m] for b in usable])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # a replicate where no benchmark counts
+                    d = np.nanmean(stack, axis=0)
+                row[f"{m}_lo"], row[f"{m}_hi"] = interval(np.asarray(d))
+            else:
+                row[f"{m}_lo"] = row[f"{m}_hi"] = float("nan")
+        row["tac_unknown"] = sum(per[b]["tac_unknown"] for b in present)
+        row["judge_errors"] = sum(per[b]["judge_errors"] for b in present)
+        row["judge_rules_agreement"] = suite_means({b: per[b]["judge_rules_agreement"] for b in present})[group]
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    return df

@@ -1,0 +1,193 @@
+"""Per-sample Think-Answer Consistency fields (REFERENCE.md section 4).
+
+`apply_tac(records, judge)` fills, per record: `think_pred` (the think's last explicit conclusion:
+letter / number / text, or "UNKNOWN"), `think_correct`, `consistent` (think conclusion == the
+answer's parsed prediction `record.pred`; UNKNOWN is never consistent; numbers equal within 5 %
+relative), `tac_source` (the judge spec) and `judge` (everything the judge returned, the rule
+extractor's conclusion beside it, prompt hashes). Records whose generation failed
+(video_error / generation_error) get none of these. A judge failure leaves think_pred/consistent
+None and `judge.status == "judge_error"` (counted, never scored).
+
+With a RecordLog, finished records are appended as they complete and records already in the log
+are returned as they were (resume); the judge's reply cache makes the rest of a resumed run cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from typing import Iterable
+
+from videor2.diagnostics.judge import Judge, JudgeItem
+from videor2.diagnostics.think import UNKNOWN, answer_prediction, is_correct, same_value, think_conclusion
+from videor2.records import RecordLog, SampleRecord, read_records
+from videor2.tasks.common.answers import parse_response
+from videor2.tasks.common.scoring import ERROR_STATUSES
+
+
+def answer_pred(rec: SampleRecord):
+    """The answer's parsed prediction used for TAC: the scorer's `pred`, else UNKNOWN."""
+    if rec.pred is None or rec.pred == "":
+        return UNKNOWN
+    return rec.pred
+
+
+def answer_correct(rec: SampleRecord) -> bool:
+    """Answer correct for the TAC variants: letter equal; VSI numeric within 5 % relative."""
+    return is_correct(answer_pred(rec), rec.ground_truth, rec.answer_kind)
+
+
+def _think_text(rec: SampleRecord) -> str | None:
+    if rec.think is not None or rec.parse_status:
+        return rec.think
+    return parse_response(rec.response).think
+
+
+def _fill(rec: SampleRecord, res: dict, judge: Judge) -> SampleRecord:
+    rec = dataclasses.replace(rec)
+    think = _think_text(rec)
+    rules_pred = think_conclusion(think, rec.options, rec.answer_kind)
+    t = res.get("think") or {}
+    pred = t.get("pred") if t.get("status") == "ok" else None
+    rec.tac_source = judge.spec
+    if pred is None:
+        rec.think_pred, rec.think_correct, rec.consistent = None, None, None
+    else:
+        rec.think_pred = pred
+        rec.think_correct = is_correct(pred, rec.ground_truth, rec.answer_kind)
+        rec.consistent = same_value(pred, answer_pred(rec), rec.answer_kind)
+    desc = judge.describe()
+    rec.judge = {
+        "spec": judge.spec,
+        "model": desc.get("model"),
+        "status": res.get("status", "ok"),
+        "error": res.get("error"),
+        "think": t,
+        "grounding": res.get("grounding"),
+        "rules_think_pred": rules_pred,
+        "answer_pred": answer_pred(rec),
+        "prompt_sha": desc.get("prompt_sha"),
+        "sampling": desc.get("sampling"),
+    }
+    return rec
+
+
+def apply_tac(records: Iterable[SampleRecord], judge: Judge, log: RecordLog | str | None = None,
+              progress: bool = True, flush_every: int = 32) -> list[SampleRecord]:
+    records = list(records)
+    if isinstance(log, (str, bytes)) or (log is not None and not isinstance(log, RecordLog)):
+        log = RecordLog(log)
+    done: dict = {}
+    if log is not None and log.done:
+        done = {r.key: r for r in read_records(log.path)}
+    out: list[SampleRecord | None] = [None] * len(records)
+    todo_idx, items, passthrough = [], [], []
+    for i, rec in enumerate(records):
+        if rec.key in done:
+            out[i] = done[rec.key]
+        elif rec.status in ERROR_STATUSES:
+            r = dataclasses.replace(rec, think_pred=None, think_correct=None, consistent=None, tac_source=None, judge=None)
+            out[i] = r
+            passthrough.append(r)
+        else:
+            todo_idx.append(i)
+            items.append(JudgeItem(rec.key, rec.answer_kind or "mc", rec.question or "", list(rec.options or []),
+                                   _think_text(rec)))
+    if log is not None and passthrough:
+        log.append(passthrough)
+
+    bar = _progress(len(items), progress, judge.spec)
+    buffer: list[SampleRecord] = []
+    last_flush = time.monotonic()
+
+    def on_done(j: int, res: dict) -> None:
+        nonlocal last_flush
+        i = todo_idx[j]
+        rec = _fill(records[i], res, judge)
+        out[i] = rec
+        buffer.append(rec)
+        if bar is not None:
+            bar.update(1)
+        if log is not None and (len(buffer) >= flush_every or time.monotonic() - last_flush > 2.0):
+            log.append(buffer)
+            buffer.clear()
+            last_flush = time.monotonic()
+
+    try:
+        if items:
+            judge.judge_many(items, on_done)
+    finally:
+        if log is not None and buffer:
+            log.append(buffer)
+        if bar is not None:
+            bar.close()
+    return [r for r in out if r is not None]
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"TAC ({desc.split('#')[0][:40]})", unit="sample", file=sys.stderr,
+                mininterval=0.5, dynamic_ncols=True)
+
+
+# ---------------------------------------------------------------- per-sample metric values
+
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+# metric name -> per-sample value in percent (NaN = the sample does not count for that metric)
+METRICS = ("accuracy", "tac", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
+
+
+def sample_values(rec: SampleRecord) -> dict[str, float]:
+    nan = float("nan")
+    failed = rec.status in ERROR_STATUSES
+    acc = 0.0 if failed or rec.score is None else 100.0 * float(rec.score)
+    v = {"accuracy": acc, "tac": nan, "tac_corr": nan, "tac_cond": nan, "vas_attention": nan, "vas_judge": nan}
+    if not failed and rec.consistent is not None and rec.think_pred is not None:
+        a = answer_correct(rec)
+        t = bool(rec.think_correct) if rec.think_correct is not None else is_correct(rec.think_pred, rec.ground_truth,
+                                                                                     rec.answer_kind)
+        v["tac"] = 100.0 * bool(rec.consistent)
+        v["tac_corr"] = 100.0 * (a == t)
+        v["tac_cond"] = 100.0 * t if a else nan
+    att = rec.vas_attention.get("mean") if isinstance(rec.vas_attention, dict) else None
+    if isinstance(att, (int, float)) and math.isfinite(att):
+        v["vas_attention"] = float(att)
+    g = (rec.judge or {}).get("grounding") if isinstance(rec.judge, dict) else None
+    if not failed and isinstance(g, dict) and g.get("status") == "ok" and isinstance(g.get("score"), (int, float)):
+        v["vas_judge"] = 10.0 * float(g["score"])
+    return v
+
+
+def bootstrap_distribution(values: np.ndarray, rng: np.random.Generator, n_boot: int,
+                           idx: np.ndarray | None = None) -> np.ndarray:
+    """Bootstrap distribution (n_boot,) of the NaN-ignoring mean of `values` (resampled indices `idx`)."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if idx is None:
+        idx = rng.integers(0, n, size=(n_boot, n))
+    valid = ~np.isnan(values)
+    filled = np.where(valid, values, 0.0)
+    out = np.empty(idx.shape[0])
+    step = max(1, 2_000_000 // max(n, 1))
+    for s in range(0, idx.shape[0], step):
+        block = idx[s: s + step]
+        cnt = valid[block].sum(axis=1)
+        tot = filled[block].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[s: s + step] = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+    return out
+
+
+def interval(dist: np.ndarray) -> tuple[float, float]:
+    d = dist[~np.isnan(dist)]
+    if len(d) == 0:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(d, [2.5, 97.5])
+    return float(lo), float(hi)
