@@ -11,7 +11,9 @@ Reasoning, Overall. Percentages 0-100; `_lo`/`_hi` are percentile bootstrap 95 %
   benchmarks' replicate means; percentiles of those. Counts (n, errors, tac_unknown,
   judge_errors) are sums; judge_rules_agreement is the unweighted mean over benchmarks.
 
-Definitions (REFERENCE.md section 4): accuracy = mean record.score x 100 (failed samples 0);
+Definitions (REFERENCE.md section 4): accuracy = the benchmark's own score computed from the
+records' scores by the task's primary aggregation (macro over subtasks/types where the benchmark
+defines it so; failed samples 0), i.e. the number lmms-eval reports;
 tac = % think conclusion == answer prediction (UNKNOWN = inconsistent); tac_corr = % answer-correct
 == think-correct; tac_cond = % think-correct among answer-correct; numeric items are correct within
 5 % relative error for the TAC variants (accuracy keeps the benchmark's MRA); samples with
@@ -33,6 +35,7 @@ from videor2.diagnostics.tac import METRICS, bootstrap_distribution, interval, s
 from videor2.diagnostics.think import UNKNOWN, same_value
 from videor2.records import SampleRecord
 from videor2.suite import GROUPS, suite_means
+from videor2.tasks.common.scoring import ERROR_STATUSES
 
 COLUMNS = ["benchmark", "group", "n", "errors"]
 for _m in METRICS:
@@ -58,6 +61,19 @@ def _nanmean(x) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
+def _official_accuracy(bench: str, recs: list[SampleRecord], idx: np.ndarray) -> tuple[float, np.ndarray]:
+    """The benchmark's primary aggregation (tasks/<bench>/utils.aggregate_primary) on the records'
+    scorer items, and its bootstrap distribution over the same resampled indices."""
+    from videor2.tasks.common.task import benchmark_module
+
+    aggregate = benchmark_module(bench).aggregate_primary
+    items = [{"score": 0.0 if r.status in ERROR_STATUSES or r.score is None else float(r.score),
+              "category": r.category, "status": r.status} for r in recs]
+    value = float(aggregate(items))
+    dist = np.array([aggregate([items[i] for i in row]) for row in idx], dtype=float)
+    return value, dist
+
+
 def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     by_bench: dict[str, list[SampleRecord]] = {}
@@ -80,6 +96,9 @@ def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) ->
             d = bootstrap_distribution(v, rng, n_boot, idx) if not math.isnan(row[m]) else np.full(n_boot, np.nan)
             dists[bench][m] = d
             row[f"{m}_lo"], row[f"{m}_hi"] = interval(d)
+        # accuracy is the benchmark's own score (e.g. MVBench's mean over subtasks), as lmms-eval reports it
+        row["accuracy"], dists[bench]["accuracy"] = _official_accuracy(bench, recs, idx)
+        row["accuracy_lo"], row["accuracy_hi"] = interval(dists[bench]["accuracy"])
         row["tac_unknown"] = sum(r.think_pred == UNKNOWN and r.consistent is not None for r in recs)
         row["judge_errors"] = sum(isinstance(r.judge, dict) and r.judge.get("status") == "judge_error" for r in recs)
         row["judge_rules_agreement"] = _nanmean([_agreement(r) for r in recs])

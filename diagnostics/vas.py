@@ -141,7 +141,7 @@ def parse_layers(layers, n_layers: int) -> list[int]:
     for item in items:
         if str(item).strip() == "":
             continue
-        i = int(item)
+        i = int(float(item))  # lmms-eval parses "-1" in model_args as -1.0
         j = i + n_layers if i < 0 else i
         if not 0 <= j < n_layers:
             raise ValueError(f"layer {i} out of range for a model with {n_layers} decoder layers")

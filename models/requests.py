@@ -31,6 +31,7 @@ class VideoRequest:
     kind: str = "mc"
     round: int = 1
     meta: dict = field(default_factory=dict)
+    raw_prompt: str | None = None  # an already templated prompt (from a log) used verbatim
 
     def messages(self) -> list[dict]:
         return [
@@ -41,6 +42,8 @@ class VideoRequest:
 
 def prompt_text(request: VideoRequest, processor) -> str:
     """The exact text the model reads (chat template applied, generation prompt opened)."""
+    if request.raw_prompt is not None:
+        return request.raw_prompt
     return processor.apply_chat_template(request.messages(), tokenize=False, add_generation_prompt=True)
 
 

@@ -1,0 +1,94 @@
+"""Each registered reasoning model through the real `lmms-eval` CLI, on the tiny checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import find_one, run_lmms_eval
+from videor2 import BENCHMARKS, task_name
+from videor2.models.profiles import R1_SUFFIXES, VIDEOCHAT_GLUE_PROMPT
+from videor2.tasks.common.prompts import SYSTEM_PROMPT, THINK_POST_PROMPT
+
+pytestmark = pytest.mark.slow
+
+SUFFIXED = {"video_r1", "videorft"}
+
+
+@pytest.fixture(scope="module")
+def tiny_dir():
+    from videor2.models.tiny import default_tiny_model
+
+    return str(default_tiny_model())
+
+
+def _run(tmp_path, mirror, model, model_args, tasks="videor2_suite", limit=2):
+    out = tmp_path / "out"
+    proc = run_lmms_eval(["--tasks", tasks, "--model", model, "--model_args", model_args, "--limit", str(limit),
+                          "--output_path", str(out), "--log_samples", "--verbosity", "WARNING"],
+                         cwd=tmp_path, env_extra={"VIDEOR2_DATA": str(mirror)})
+    results = sorted(out.rglob("*_results.json"))
+    assert results, f"no results for {model}\n{proc.stderr[-4000:]}"
+    return json.loads(results[-1].read_text()), out
+
+
+def _samples(out, bench):
+    return [json.loads(line) for line in find_one(out, f"*_samples_{task_name(bench)}.jsonl").read_text().splitlines()]
+
+
+def _generation_log(out):
+    return [json.loads(line) for line in (out / "videor2" / "generation.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("model", ["video_r2", "video_r1", "videorft", "videochat_r1_5", "qwen2_5_vl_cot"])
+def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, tiny_dir, model):
+    # video_r2 runs the full unified protocol (up to 128 frames); the others cap frames to keep CI short
+    extra = "" if model == "video_r2" else ",max_num_frames=16"
+    results, out = _run(tmp_path, fixture_mirror, model, f"pretrained={tiny_dir},max_new_tokens=16{extra}")
+    for bench in BENCHMARKS:
+        assert results["n-samples"][task_name(bench)]["effective"] == 2, bench
+        for row in _samples(out, bench):
+            item, prompt = row["videor2_acc"], row["input"]
+            raw = row.get("resps", row["filtered_resps"])
+            assert isinstance(raw, str)
+            if item["status"] == "video_error":
+                assert raw.startswith("[videor2:video_error]")
+                continue
+            # the exact chat prompt the model read: system turn, video, question, think post-prompt (+ suffix)
+            assert prompt.startswith(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n"
+                                     "<|vision_start|><|video_pad|><|vision_end|>")
+            assert prompt.endswith("<|im_end|>\n<|im_start|>assistant\n")
+            think = THINK_POST_PROMPT.lstrip("\n")  # MMVU joins it without the newline
+            suffix = R1_SUFFIXES[item["kind"]] if model in SUFFIXED else ""
+            assert prompt.endswith(think + suffix + "<|im_end|>\n<|im_start|>assistant\n"), prompt[-300:]
+    # the empty VSI-Bench video is an explicit error, not a crash
+    assert results["results"][task_name("vsibench")]["errors,none"] == 1
+    log = _generation_log(out)
+    assert len(log) == 2 * len(BENCHMARKS)
+    by_status = {e["status"] for e in log}
+    assert by_status <= {"ok", "truncated", "video_error"} and "video_error" in by_status
+    for e in log:
+        if e["status"] == "video_error":
+            continue
+        frames = e["rounds"][-1]["frames"]
+        assert frames["count"] % 2 == 0 and 4 <= frames["count"] <= 128
+        if model == "video_r2" and frames["duration"] > 300:
+            assert frames["count"] == 128 and frames["size"] == [280, 504]  # 10-min 16:9 clip, unified
+        assert e["rounds"][-1]["n_tokens"] <= 16
+
+
+def test_videochat_iterative_perception_keeps_every_round(tmp_path, fixture_mirror, tiny_dir):
+    _, out = _run(tmp_path, fixture_mirror, "videochat_r1_5",
+                  f"pretrained={tiny_dir},max_new_tokens=16,max_num_frames=8,perception_rounds=2",
+                  tasks="videor2_mvbench,videor2_minerva", limit=1)
+    log = _generation_log(out)
+    assert len(log) == 2
+    for e in log:
+        assert [r["round"] for r in e["rounds"]] == [1, 2]
+        first, last = e["rounds"]
+        head, _, tail = VIDEOCHAT_GLUE_PROMPT.partition("[QUESTION]")
+        assert head in first["prompt"] and "<glue> </glue>" in first["prompt"]
+        assert THINK_POST_PROMPT in last["prompt"] and "<glue>" not in last["prompt"]
+        assert "output" in first and "output" in last  # every round's raw output is logged
+        assert first["frames"]["count"] == last["frames"]["count"]  # same total frames

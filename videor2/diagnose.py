@@ -1,0 +1,379 @@
+"""`videor2 diagnose` / `python scripts/diagnose.py`: one model through the whole harness.
+
+Stages, each writing its files before the next starts (all under --out):
+  1. generation  lmms-eval in-process, task by task in chunks of documents; each finished chunk's
+                 records are appended to generation*.jsonl. The reasoning adapters record
+                 attention during generation (model_logs/attention/<task>/<doc>.npz).
+  2. attention   per-sample VAS statistics from those sidecars; with --from-logs (outputs made
+                 elsewhere, e.g. by vLLM) and --pretrained, by teacher forcing instead.
+  3. judge       think-answer consistency and judged grounding (rules or an LLM judge);
+                 finished records are appended to records.jsonl.
+  4. report      summary.csv, samples.csv/jsonl, figures/, index.html.
+Kill it anywhere and rerun with --resume: finished documents are never redone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from videor2 import BENCHMARKS, benchmark_of, task_name
+from videor2.records import RecordLog, SampleRecord, iter_jsonl
+
+DEFAULT_MODEL = "video_r2"
+GROUPS = {
+    "videor2_suite": list(BENCHMARKS),
+    "videor2_generic": ["mvbench", "videomme", "tempcompass", "mlvu", "longvideobench"],
+    "videor2_reasoning": ["videomathqa", "videommmu", "mmvu", "vsibench", "minerva", "scivideobench"],
+}
+
+
+class DiagnoseError(RuntimeError):
+    """A problem found before work starts (bad model, data, judge or output folder)."""
+
+
+def add_arguments(parser) -> None:
+    parser.description = __doc__.split("\n\n")[0]
+    parser.epilog = ("Example: python scripts/diagnose.py --model video_r2 --pretrained MBZUAI/Video-R2 "
+                     "--judge openai:http://127.0.0.1:8000/v1#Qwen/Qwen3-Next-80B-A3B-Instruct --out reports/video_r2")
+    g = parser.add_argument_group("model")
+    g.add_argument("--model", default=None,
+                   help=f"lmms-eval model name (video_r2, video_r1, videorft, videochat_r1_5, qwen2_5_vl_cot, replay); "
+                        f"default: {DEFAULT_MODEL} on the embedded tiny checkpoint")
+    g.add_argument("--pretrained", default=None, help="checkpoint: hub id or local folder (default: the profile's hub id; "
+                                                      "the tiny checkpoint when --model is not given)")
+    g.add_argument("--protocol", default="unified", choices=("unified", "paper", "native"))
+    g.add_argument("--model-args", default="", help="extra lmms-eval model_args, e.g. 'backend=vllm,dtype=bf16'")
+    g.add_argument("--max-new-tokens", type=int, default=None, help="override the tasks' max_new_tokens")
+    g.add_argument("--batch-size", type=int, default=1)
+    g.add_argument("--device", default=None)
+    d = parser.add_argument_group("data")
+    d.add_argument("--tasks", default="videor2_suite", help="videor2_suite, videor2_generic, videor2_reasoning or a comma list")
+    d.add_argument("--limit", type=int, default=None, help="at most N documents per benchmark")
+    d.add_argument("--data", default=None, help="local mirror folder (as VIDEOR2_DATA), or 'fixtures' for the generated "
+                                                "offline mirror; default: $VIDEOR2_DATA, else fixtures for the tiny default, else the hub")
+    d.add_argument("--from-logs", default=None, help="skip generation: read an lmms-eval output folder (--log_samples)")
+    d.add_argument("--shard", default=None, help="i/N: generate only the i-th of N contiguous parts of every benchmark")
+    s = parser.add_argument_group("diagnostics")
+    s.add_argument("--judge", default="rules", help="rules | openai:BASE_URL[#MODEL] | vllm:MODEL | hf:PATH")
+    s.add_argument("--no-attention", action="store_true", help="do not record attention (no VAS-attention)")
+    s.add_argument("--no-judge", action="store_true", help="skip think-answer consistency and judged grounding")
+    s.add_argument("--attention-layers", default="-1", help="decoder layers for VAS (default -1: the last)")
+    s.add_argument("--chunk", type=int, default=4, help="documents per generation chunk (the resume granularity)")
+    o = parser.add_argument_group("output")
+    o.add_argument("--out", default=None, help="run folder (default reports/<model>-<protocol>)")
+    o.add_argument("--resume", action="store_true", help="continue a run in --out, skipping finished documents")
+    o.add_argument("--title", default=None)
+    o.add_argument("--compare", nargs="+", metavar="RUN_DIR", help="instead of running: compare finished runs "
+                                                                   "(same as `videor2 report`)")
+    o.add_argument("--paper-dir", default=None, help="with --compare: the paper's tables (overlaid as reference rows)")
+
+
+# ---------------------------------------------------------------- planning (fail fast)
+
+def _tasks(spec: str) -> list[str]:
+    out = []
+    for item in [t.strip() for t in spec.split(",") if t.strip()]:
+        if item in GROUPS:
+            out.extend(task_name(b) for b in GROUPS[item])
+        else:
+            try:
+                out.append(task_name(benchmark_of(item)))
+            except ValueError as exc:
+                raise DiagnoseError(str(exc)) from None
+    return list(dict.fromkeys(out))
+
+
+def _shard(spec: str | None) -> tuple[int, int] | None:
+    if not spec:
+        return None
+    try:
+        i, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise DiagnoseError(f"--shard must look like i/N, got {spec!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise DiagnoseError(f"--shard {spec}: need 0 <= i < N")
+    return i, n
+
+
+def plan(args) -> dict:
+    from videor2.plugin import MODELS
+
+    tiny_default = args.model is None and args.pretrained is None
+    model = args.model or DEFAULT_MODEL
+    if model not in MODELS:
+        raise DiagnoseError(f"unknown model {model!r}; known: {', '.join(sorted(MODELS))}")
+    pretrained = args.pretrained
+    if model != "replay" and pretrained is None and not args.from_logs:
+        if tiny_default:
+            from videor2.models.tiny import default_tiny_model
+
+            pretrained = str(default_tiny_model())
+        else:
+            from videor2.models.profiles import get_profile
+
+            pretrained = get_profile(model).hub_id
+    data = args.data or os.environ.get("VIDEOR2_DATA") or ("fixtures" if tiny_default else None)
+    if data == "fixtures":
+        from videor2.fixtures import write_fixtures
+        from videor2.paths import default_fixtures_dir
+
+        data = str(write_fixtures(default_fixtures_dir()))
+    if data is not None and not Path(data).is_dir():
+        raise DiagnoseError(f"data folder not found: {data} (make one with `videor2 fixtures DIR`)")
+    if args.from_logs and not Path(args.from_logs).is_dir():
+        raise DiagnoseError(f"--from-logs folder not found: {args.from_logs}")
+    label = "tiny" if tiny_default else (Path(pretrained).name if pretrained else model)
+    out = Path(args.out or Path("reports") / f"{model}-{args.protocol}")
+    return {"model": model, "pretrained": pretrained, "data": data, "tasks": _tasks(args.tasks),
+            "shard": _shard(args.shard), "label": label, "out": out, "tiny": tiny_default}
+
+
+def _check_out(out: Path, resume: bool) -> None:
+    started = any(out.glob("generation*.jsonl")) or (out / "records.jsonl").exists()
+    if started and not resume:
+        raise DiagnoseError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+
+
+# ---------------------------------------------------------------- stage 1: generation
+
+def _model_args(p: dict, args) -> str:
+    parts = []
+    if p["model"] != "replay":
+        parts += [f"pretrained={p['pretrained']}", f"protocol={args.protocol}", f"log_dir={p['out'] / 'model_logs'}"]
+        if not args.no_attention:
+            parts += ["record_attention=true", f"attention_layers={args.attention_layers.replace(',', ';')}"]
+        if args.max_new_tokens:
+            parts.append(f"max_new_tokens={args.max_new_tokens}")
+    if args.model_args:
+        parts.append(args.model_args)
+    return ",".join(parts)
+
+
+def _doc_range(n: int, limit: int | None, shard) -> range:
+    n = min(n, limit) if limit else n
+    if shard is None:
+        return range(n)
+    i, k = shard
+    return range(i * n // k, (i + 1) * n // k)
+
+
+def generate(p: dict, args) -> list[SampleRecord]:
+    from lmms_eval.evaluator import simple_evaluate
+    from lmms_eval.models import get_model
+    from lmms_eval.tasks import TaskManager
+    from tqdm import tqdm
+
+    from videor2.lmms_logs import record_from_log_row
+    from videor2.plugin import _register_task_folder
+    from videor2.tasks.common.task import load_benchmark
+
+    suffix = "" if p["shard"] is None else f".shard-{p['shard'][0]}-of-{p['shard'][1]}"
+    log = RecordLog(p["out"] / f"generation{suffix}.jsonl")
+    done = _generated_keys(p["out"])
+    root = Path(p["data"]) if p["data"] else None
+    work = []
+    for task in p["tasks"]:
+        n = len(load_benchmark(benchmark_of(task), root))
+        docs = [i for i in _doc_range(n, args.limit, p["shard"]) if (benchmark_of(task), str(i)) not in done]
+        for start in range(0, len(docs), args.chunk):
+            chunk = docs[start:start + args.chunk]
+            work.append((task, chunk[0], chunk[-1] + 1))
+    if not work:
+        return _read_generation(p["out"])
+    _register_task_folder()
+    lm = get_model(p["model"]).create_from_arg_string(_model_args(p, args), {"batch_size": args.batch_size,
+                                                                              "device": args.device})
+    tm = TaskManager("ERROR")
+    with tqdm(total=sum(b - a for _, a, b in work), desc="generation", unit="doc") as bar:
+        for task, start, end in work:
+            res = simple_evaluate(model=lm, tasks=[task], limit=end - start, offset=start, log_samples=True,
+                                  task_manager=tm, verbosity="ERROR", bootstrap_iters=0)
+            rows = (res or {}).get("samples", {}).get(task, [])
+            log.append(record_from_log_row(task, row, p["label"]) for row in rows
+                       if (benchmark_of(task), str(row["doc_id"])) not in log)
+            bar.update(end - start)
+    return _read_generation(p["out"])
+
+
+def _generated_keys(out: Path) -> set:
+    return {r.key for r in _read_generation(out)}
+
+
+def _read_generation(out: Path) -> list[SampleRecord]:
+    seen, records = set(), []
+    for f in sorted(out.glob("generation*.jsonl")):  # shards merge here
+        for d in iter_jsonl(f):
+            rec = SampleRecord.from_dict(d)
+            if rec.key not in seen:
+                seen.add(rec.key)
+                records.append(rec)
+    return records
+
+
+def from_logs(p: dict, args) -> list[SampleRecord]:
+    from videor2.lmms_logs import read_lmms_logs
+
+    log = RecordLog(p["out"] / "generation.jsonl")
+    wanted = {benchmark_of(t) for t in p["tasks"]}
+    records = [r for r in read_lmms_logs(args.from_logs, model=p["label"]) if r.benchmark in wanted]
+    if not records:
+        raise DiagnoseError(f"no videor2 sample logs under {args.from_logs} (run lmms-eval with --log_samples)")
+    log.append(r for r in records if r.key not in log)
+    return _read_generation(p["out"])
+
+
+# ---------------------------------------------------------------- stage 2: attention
+
+def attach_attention(records: list[SampleRecord], p: dict, args) -> list[SampleRecord]:
+    """Fill `vas_attention` from sidecars; compute missing ones by teacher forcing when possible."""
+    from videor2.diagnostics import vas_store
+
+    att_dir = p["out"] / "model_logs" / "attention"
+    missing = []
+    for rec in records:
+        if rec.status != "ok" or args.no_attention:
+            continue
+        path = vas_store.sidecar_path(att_dir, task_name(rec.benchmark), rec.doc_id)
+        if path.exists():
+            stats = vas_store.read_sidecar(path)["meta"].get("stats")
+            rec.vas_attention = {**stats, "sidecar": str(path.relative_to(p["out"]))}
+        else:
+            missing.append(rec)
+    if missing and args.from_logs and p["pretrained"] and p["model"] != "replay":
+        _teacher_force(missing, p, args, att_dir)
+    return records
+
+
+def _teacher_force(records: list[SampleRecord], p: dict, args, att_dir: Path) -> None:
+    from tqdm import tqdm
+
+    from videor2.diagnostics import vas_store
+    from videor2.diagnostics.vas import AttentionProbe, sample_record, teacher_forced_shares
+    from videor2.errors import VideoError
+    from videor2.models import requests as rq
+    from videor2.models.hf_backend import TransformersBackend
+    from videor2.models.profiles import get_profile
+    from videor2.tasks.common.task import benchmark_module, load_benchmark
+
+    backend = TransformersBackend(p["pretrained"], device=args.device)
+    profile = get_profile(p["model"])
+    probe = AttentionProbe(backend.model, layers=args.attention_layers)
+    root = Path(p["data"]) if p["data"] else None
+    docs = {}
+    for rec in tqdm(records, desc="attention (teacher forcing)", unit="doc"):
+        if rec.benchmark not in docs:
+            docs[rec.benchmark] = load_benchmark(rec.benchmark, root)
+        doc = docs[rec.benchmark][int(rec.doc_id)]
+        key = benchmark_module(rec.benchmark).answer_key(doc)
+        context = rec.context or benchmark_module(rec.benchmark).doc_to_text(doc)
+        req = rq.build_request(profile, args.protocol, task=task_name(rec.benchmark), doc_id=rec.doc_id,
+                               context=context, key=key, video_path=rec.video_path or doc["video_path"],
+                               gen_kwargs={}, overrides={})
+        if context.startswith("<|im_start|>"):  # the log holds the exact chat prompt already
+            req.raw_prompt = context
+        ids = backend.processor.tokenizer(rec.response, add_special_tokens=False)["input_ids"]
+        if not ids:
+            continue
+        try:
+            rq.sample(req, "paper" if args.protocol == "paper" else "unified", rq.frame_settings(profile, args.protocol, {}))
+        except VideoError:
+            continue
+        batch, shares = teacher_forced_shares(backend, req, ids, probe)
+        prompt_ids = batch["input_ids"][0].tolist()
+        video = [i for i, t in enumerate(prompt_ids) if t == backend.video_token_id]
+        srec = sample_record(backend.processor.tokenizer, ids, shares, prompt_ids=prompt_ids, video_positions=video,
+                             layers=probe.layers, heads=probe.heads, way="teacher_forcing")
+        path = vas_store.write_sidecar(vas_store.sidecar_path(att_dir, task_name(rec.benchmark), rec.doc_id),
+                                       srec["series"], srec["think_span"], srec["answer_span"], srec["meta"])
+        rec.vas_attention = {**srec["stats"], "sidecar": str(path.relative_to(p["out"]))}
+
+
+# ---------------------------------------------------------------- stages 3 and 4
+
+def judge_records(records: list[SampleRecord], judge, p: dict, args) -> list[SampleRecord]:
+    from videor2.diagnostics.tac import apply_tac
+
+    log = RecordLog(p["out"] / "records.jsonl")
+    if judge is None:
+        log.append(r for r in records if r.key not in log)
+    else:
+        apply_tac(records, judge, log=log)
+    order = {r.key: i for i, r in enumerate(records)}
+    final = [SampleRecord.from_dict(d) for d in iter_jsonl(log.path)]
+    final = [r for r in final if r.key in order]
+    final.sort(key=lambda r: order[r.key])
+    return final
+
+
+def report(records: list[SampleRecord], p: dict, args):
+    from videor2.diagnostics.summary import summarize
+    from videor2.reports.html import write_report
+
+    summary = summarize(records)
+    title = args.title or f"{p['label']} ({p['model']}, {args.protocol} protocol)"
+    index = write_report(p["out"], records, summary, title=title, model_name=p["label"], vas_root=p["out"])
+    return summary, index
+
+
+def print_summary(summary, index: Path) -> None:
+    cols = [("benchmark", "benchmark", "{}"), ("n", "n", "{:.0f}"), ("errors", "err", "{:.0f}"),
+            ("accuracy", "acc", "{:.1f}"), ("tac", "TAC", "{:.1f}"), ("tac_cond", "TACcond", "{:.1f}"),
+            ("vas_attention", "VAS-att", "{:.1f}"), ("vas_judge", "VAS-judge", "{:.1f}")]
+    def cell(v, fmt):
+        try:
+            return "–" if v != v else fmt.format(v)
+        except (TypeError, ValueError):
+            return str(v)
+    rows = [[h for _, h, _ in cols]] + [[cell(r[c], f) for c, _, f in cols] for _, r in summary.iterrows()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
+    for k, row in enumerate(rows):
+        print("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+    print(f"\nreport: {index}")
+
+
+def run(args) -> int:
+    if args.compare:
+        from videor2.reports.compare import compare_runs
+
+        out = Path(args.out or "reports/compare")
+        index = compare_runs(args.compare, out, paper_dir=args.paper_dir)
+        print(f"comparison: {index}")
+        return 0
+    try:
+        p = plan(args)
+        _check_out(p["out"], args.resume)
+        judge = None
+        if not args.no_judge:
+            from videor2.diagnostics.judge import make_judge
+
+            judge = make_judge(args.judge)  # an unreachable judge fails here, before any generation
+    except (DiagnoseError, FileNotFoundError, ValueError) as exc:
+        print(f"diagnose: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # e.g. JudgeUnavailable
+        print(f"diagnose: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    out = p["out"]
+    out.mkdir(parents=True, exist_ok=True)
+    if p["data"]:
+        os.environ["VIDEOR2_DATA"] = p["data"]
+    info = {"model": p["label"], "adapter": p["model"], "pretrained": p["pretrained"], "protocol": args.protocol,
+            "tasks": p["tasks"], "limit": args.limit, "judge": None if args.no_judge else args.judge,
+            "data": p["data"] or "hub", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    (out / "run_info.json").write_text(json.dumps(info, indent=1))
+    records = from_logs(p, args) if args.from_logs else generate(p, args)
+    records = attach_attention(records, p, args)
+    if p["shard"] is not None:
+        print(f"shard {args.shard} generated {len(records)} records in total so far; when every shard is done, "
+              f"run again without --shard and with --resume to judge and report")
+        return 0
+    records = judge_records(records, judge, p, args)
+    summary, index = report(records, p, args)
+    print_summary(summary, index)
+    return 0
