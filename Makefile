@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python scripts/diagnose.py --out $(DEMO_OUT)
+	$(BIN)/python scripts/diagnose.py --out $(DEMO_OUT) --resume --limit 2 --max-new-tokens 64
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
