@@ -73,6 +73,8 @@ class ReasoningVideoLM(lmms):
             "system_prompt": system_prompt,
         }
         self.rounds = int(perception_rounds or self.profile.perception_rounds)
+        if protocol == "native" and not self.profile.native_decoding:
+            self.overrides["checkpoint_decoding"] = checkpoint_decoding(self.pretrained)
         self._setup_parallel(device)
         self.log_dir = Path(log_dir or _default_log_dir())
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -106,12 +108,19 @@ class ReasoningVideoLM(lmms):
 
         accelerator = Accelerator()
         self.accelerator = accelerator
-        if accelerator.num_processes > 1:
-            self._rank, self._world_size = accelerator.process_index, accelerator.num_processes
+        rank, world = accelerator.process_index, accelerator.num_processes
+        if world == 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+            # without CUDA, accelerate's state (already built by lmms-eval's __main__) says one process
+            # although the launcher started several and torch.distributed spans them (gloo)
+            rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+        if world > 1:
+            self._rank, self._world_size = rank, world
             self._device = device if device and device != "cuda" else (
                 f"cuda:{accelerator.local_process_index}" if torch.cuda.is_available() else "cpu")
         else:
             self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        # lmms-eval's evaluator reads `lm.device` for its cross-rank collectives (world size > 1)
+        self.device = torch.device(self._device)
 
     @property
     def batch_size(self):
@@ -121,9 +130,13 @@ class ReasoningVideoLM(lmms):
 
     def generate_until(self, requests) -> list[str]:
         outputs: list[str | None] = [None] * len(requests)
-        bar = tqdm(total=len(requests), desc=f"{self.PROFILE} generating", disable=self.rank != 0)
-        for start in range(0, len(requests), self.batch_size_per_gpu):
-            chunk = list(range(start, min(start + self.batch_size_per_gpu, len(requests))))
+        # lmms-eval pads the shorter rank with copies of its last request: answer those with nothing
+        real = [i for i, r in enumerate(requests) if not (getattr(r, "metadata", None) or {}).get("__padding_only__")]
+        for i in set(range(len(requests))) - set(real):
+            outputs[i] = ""
+        bar = tqdm(total=len(real), desc=f"{self.PROFILE} generating", disable=self.rank != 0)
+        for start in range(0, len(real), self.batch_size_per_gpu):
+            chunk = real[start:start + self.batch_size_per_gpu]
             for i, text in zip(chunk, self._answer([requests[i] for i in chunk])):
                 outputs[i] = text
             bar.update(len(chunk))
@@ -230,6 +243,18 @@ class ReasoningVideoLM(lmms):
 
     def loglikelihood(self, requests):
         raise NotImplementedError("the reasoning adapters only generate")
+
+
+def checkpoint_decoding(pretrained: str) -> dict:
+    """The sampling settings of a checkpoint's generation_config.json (greedy when it has none)."""
+    from transformers import GenerationConfig
+
+    try:
+        gc = GenerationConfig.from_pretrained(pretrained)
+    except OSError:
+        return {"do_sample": False}
+    return {"do_sample": bool(gc.do_sample), "temperature": float(gc.temperature or 1.0), "top_p": float(gc.top_p or 1.0),
+            "top_k": int(gc.top_k or 0), "repetition_penalty": float(gc.repetition_penalty or 1.0)}
 
 
 def _default_log_dir() -> str:

@@ -93,12 +93,15 @@ class TransformersBackend:
         return batch.to(self.device)
 
     def generation_kwargs(self, sampling: dict) -> dict:
+        # Everything explicit: generate() would otherwise fill gaps from the checkpoint's
+        # generation_config.json, which vLLM's SamplingParams never read.
         kwargs = {"max_new_tokens": int(sampling["max_new_tokens"]), "eos_token_id": self.stop_ids,
-                  "pad_token_id": self.processor.tokenizer.pad_token_id}
+                  "pad_token_id": self.processor.tokenizer.pad_token_id,
+                  "repetition_penalty": float(sampling.get("repetition_penalty") or 1.0)}
         if sampling.get("do_sample"):
             kwargs.update(do_sample=True, temperature=float(sampling.get("temperature", 1.0)),
-                          top_p=float(sampling.get("top_p", 1.0)))
-        elif "do_sample" in sampling:
+                          top_p=float(sampling.get("top_p", 1.0)), top_k=int(sampling.get("top_k") or 0))
+        else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         return kwargs
 

@@ -52,7 +52,8 @@ def sampling_settings(profile: ModelProfile, protocol: str, gen_kwargs: dict, ov
     out = {"max_new_tokens": int(gen_kwargs.get("max_new_tokens", 1024))}
     if protocol == "native" and profile.native_max_new_tokens:
         out["max_new_tokens"] = profile.native_max_new_tokens
-    out.update(profile.decoding(protocol))
+    # a profile that defers to the checkpoint (empty native decoding) gets its generation_config
+    out.update(profile.decoding(protocol) or overrides.get("checkpoint_decoding") or {})
     for key in ("max_new_tokens", "temperature", "top_p", "do_sample"):
         if overrides.get(key) is not None:
             out[key] = overrides[key]

@@ -25,6 +25,8 @@ def sampling_params_dict(sampling: dict, stop_ids: list[int], seed: int = 0) -> 
         "max_tokens": int(sampling["max_new_tokens"]),
         "temperature": 0.0 if greedy else float(sampling["temperature"]),
         "top_p": 1.0 if greedy else float(sampling.get("top_p", 1.0)),
+        "top_k": -1 if greedy or not sampling.get("top_k") else int(sampling["top_k"]),
+        "repetition_penalty": float(sampling.get("repetition_penalty") or 1.0),
         "stop_token_ids": list(stop_ids),
         "seed": seed,
     }

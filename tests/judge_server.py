@@ -31,7 +31,7 @@ FAULTS = ("ok", "slow", "500", "429", "malformed", "drop")
 
 
 def _answer(messages: list[dict]) -> str:
-    from videor2.diagnostics.think import think_conclusion
+    from videor2.diagnostics.think import think_conclusion  # imported eagerly in JudgeServer.__init__
 
     text = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
     m = re.search(r"<<<\n(.*?)\n>>>", text, re.DOTALL)
@@ -52,6 +52,10 @@ def _answer(messages: list[dict]) -> str:
 class JudgeServer:
     def __init__(self, mode: str = "ok", latency: float = 0.0, slow: float = 2.0, max_requests: int = 100_000,
                  idle: float = 60.0, lifetime: float = 900.0, port: int = 0):
+        # import the answer logic now, not on the first request (~0.1 s that the first wave of
+        # concurrent requests would all wait for, under the import lock)
+        import videor2.diagnostics.think  # noqa: F401
+
         self.mode, self.latency, self.slow = mode, latency, slow
         self.max_requests, self.idle, self.lifetime = max_requests, idle, lifetime
         self.counts: Counter = Counter()
@@ -63,6 +67,9 @@ class JudgeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in ONE write with TCP_NODELAY: two small writes on a Nagle socket
+            # stall the body until the client's delayed ACK (~40 ms per request on loopback)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # quiet
                 pass
@@ -73,8 +80,9 @@ class JudgeServer:
                 self.send_header("Content-Length", str(len(body)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
+                self._headers_buffer.append(b"\r\n")  # end_headers() without its separate flush
+                self._headers_buffer.append(body)
+                self.flush_headers()
 
             def do_GET(self):
                 server._tick("get")
