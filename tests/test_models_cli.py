@@ -44,7 +44,8 @@ def _generation_log(out):
 @pytest.mark.parametrize("model", ["video_r2", "video_r1", "videorft", "videochat_r1_5", "qwen2_5_vl_cot"])
 def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, tiny_dir, model):
     # video_r2 runs the full unified protocol (up to 128 frames); the others cap frames to keep CI short
-    extra = "" if model == "video_r2" else ",max_num_frames=16"
+    # ... and records attention (one sidecar per answered sample)
+    extra = ",record_attention=true" if model == "video_r2" else ",max_num_frames=16"
     results, out = _run(tmp_path, fixture_mirror, model, f"pretrained={tiny_dir},max_new_tokens=16{extra}")
     for bench in BENCHMARKS:
         assert results["n-samples"][task_name(bench)]["effective"] == 2, bench
@@ -76,6 +77,33 @@ def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, ti
         if model == "video_r2" and frames["duration"] > 300:
             assert frames["count"] == 128 and frames["size"] == [280, 504]  # 10-min 16:9 clip, unified
         assert e["rounds"][-1]["n_tokens"] <= 16
+    if model == "video_r2":
+        _check_attention_sidecars(out, log)
+
+
+def _check_attention_sidecars(out, log):
+    from videor2.diagnostics.vas_store import read_sidecar, sidecar_path
+
+    att = out / "videor2" / "attention"
+    index = {(e["task"], str(e["doc_id"])): e for e in map(json.loads, (att / "index.jsonl").read_text().splitlines())}
+    assert len(index) == len(log)  # every sample accounted for
+    for e in log:
+        entry = index[(e["task"], str(e["doc_id"]))]
+        path = sidecar_path(att, e["task"], e["doc_id"])
+        if e["status"] == "video_error":
+            assert entry["status"] == "video_error" and entry["reason"] and not path.exists()
+            continue
+        n = e["rounds"][-1]["n_tokens"]
+        if n == 0:
+            assert entry["status"] == "empty_response" and not path.exists()
+            continue
+        side = read_sidecar(path)
+        assert len(side["video"]) == n
+        total = side["video"] + side["text"] + side["generated"]
+        assert abs(total - 100).max() < 0.1  # float16 storage
+        meta = side["meta"]
+        assert meta["n_video_tokens"] > 0 and meta["video_positions"] and len(meta["response_ids"]) == n
+        assert meta["stats"]["n_tokens"] == n and entry["status"] == "ok"
 
 
 def test_videochat_iterative_perception_keeps_every_round(tmp_path, fixture_mirror, tiny_dir):
