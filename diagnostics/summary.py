@@ -42,6 +42,8 @@ for _m in METRICS:
     COLUMNS += [_m, f"{_m}_lo", f"{_m}_hi"]
     if _m == "tac":
         COLUMNS.append("tac_unknown")
+    if _m == "vas_attention":  # the median of the per-sample means too (box-plot centre)
+        COLUMNS += ["vas_attention_median", "vas_attention_median_lo", "vas_attention_median_hi"]
 COLUMNS += ["judge_errors", "judge_rules_agreement"]
 
 
@@ -74,6 +76,15 @@ def _official_accuracy(bench: str, recs: list[SampleRecord], idx: np.ndarray) ->
     return value, dist
 
 
+def _median_with_bootstrap(values: np.ndarray, idx: np.ndarray) -> tuple[float, np.ndarray]:
+    """NaN-ignoring median and its bootstrap distribution over the resampled indices."""
+    if np.isnan(values).all():
+        return float("nan"), np.full(idx.shape[0], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a replicate drawing only NaN
+        return float(np.nanmedian(values)), np.nanmedian(values[idx], axis=1)
+
+
 def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     by_bench: dict[str, list[SampleRecord]] = {}
@@ -99,6 +110,9 @@ def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) ->
         # accuracy is the benchmark's own score (e.g. MVBench's mean over subtasks), as lmms-eval reports it
         row["accuracy"], dists[bench]["accuracy"] = _official_accuracy(bench, recs, idx)
         row["accuracy_lo"], row["accuracy_hi"] = interval(dists[bench]["accuracy"])
+        att = np.array([x["vas_attention"] for x in vals], dtype=float)
+        row["vas_attention_median"], dists[bench]["vas_attention_median"] = _median_with_bootstrap(att, idx)
+        row["vas_attention_median_lo"], row["vas_attention_median_hi"] = interval(dists[bench]["vas_attention_median"])
         row["tac_unknown"] = sum(r.think_pred == UNKNOWN and r.consistent is not None for r in recs)
         row["judge_errors"] = sum(isinstance(r.judge, dict) and r.judge.get("status") == "judge_error" for r in recs)
         row["judge_rules_agreement"] = _nanmean([_agreement(r) for r in recs])
@@ -119,6 +133,15 @@ def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) ->
                 row[f"{m}_lo"], row[f"{m}_hi"] = interval(np.asarray(d))
             else:
                 row[f"{m}_lo"] = row[f"{m}_hi"] = float("nan")
+        med = [b for b in present if not math.isnan(per[b]["vas_attention_median"])]
+        row["vas_attention_median"] = suite_means({b: per[b]["vas_attention_median"] for b in present})[group]
+        if med:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                d = np.nanmean(np.vstack([dists[b]["vas_attention_median"] for b in med]), axis=0)
+            row["vas_attention_median_lo"], row["vas_attention_median_hi"] = interval(d)
+        else:
+            row["vas_attention_median_lo"] = row["vas_attention_median_hi"] = float("nan")
         row["tac_unknown"] = sum(per[b]["tac_unknown"] for b in present)
         row["judge_errors"] = sum(per[b]["judge_errors"] for b in present)
         row["judge_rules_agreement"] = suite_means({b: per[b]["judge_rules_agreement"] for b in present})[group]

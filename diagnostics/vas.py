@@ -18,6 +18,7 @@ layers x heads x T^2 is ever held.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from videor2.diagnostics import vas_store
 from videor2.tasks.common.answers import _CLOSE, _OPEN
 
 SHARES = ("video", "text", "generated")
+ROW_BLOCK = 64  # query rows computed together (teacher forcing); memory ~ 8 B x heads x 64 x T
 
 
 # ---------------------------------------------------------------- the arithmetic (one code path)
@@ -39,11 +41,8 @@ def attention_shares(probs: torch.Tensor, video_mask: torch.Tensor, prompt_len: 
     Returns [B, Q, 3] (video, text, generated), aggregated over heads by mean or max.
     """
     T = probs.shape[-1]
-    vm = video_mask[:, None, None, :T].to(probs.dtype)
-    gen = torch.zeros(T, dtype=probs.dtype, device=probs.device)
-    gen[prompt_len:] = 1.0
-    video = (probs * vm).sum(-1)
-    generated = (probs * gen).sum(-1)
+    video = torch.einsum("bhqt,bt->bhq", probs, video_mask[:, :T].to(probs.dtype))
+    generated = probs[..., prompt_len:].sum(-1)
     text = probs.sum(-1) - video - generated
     shares = torch.stack([video, text, generated], dim=-1) * 100.0  # [B, H, Q, 3]
     if heads == "mean":
@@ -59,7 +58,7 @@ def attention_rows(attn_module, hidden_states: torch.Tensor, position_embeddings
 
     hidden_states: [B, Q, D] inputs of the layer's attention for the queries; position_embeddings:
     (cos, sin) for those queries; keys: [B, KV, T, d] post-rotary keys; query_positions: [Q]
-    absolute positions; key_valid: [B, T] bool (False at padding). Returns [B, H, Q, T] float32.
+    absolute positions; key_valid: [B, T] bool (False at padding). Returns [B, H, Q, T] float64.
     """
     from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import apply_multimodal_rotary_pos_emb, repeat_kv
 
@@ -70,7 +69,8 @@ def attention_rows(attn_module, hidden_states: torch.Tensor, position_embeddings
     # rotate q only (k is already rotated in the cache); the helper rotates a pair, pass q twice
     q, _ = apply_multimodal_rotary_pos_emb(q, q, cos, sin, m.rope_scaling["mrope_section"])
     k = repeat_kv(keys, m.num_key_value_groups)
-    scores = torch.matmul(q.float(), k.float().transpose(2, 3)) / math.sqrt(m.head_dim)
+    # float64 rows: the probe's numbers then do not depend on how many rows are computed together
+    scores = torch.matmul(q.double(), k.double().transpose(2, 3)) / math.sqrt(m.head_dim)
     T = k.shape[-2]
     causal = torch.arange(T, device=k.device)[None, :] <= query_positions[:, None].to(k.device)  # [Q, T]
     allowed = causal[None, None] & key_valid[:, None, None, :T].to(k.device)
@@ -174,6 +174,7 @@ class AttentionProbe:
         self.prompt_len = 0
         self.key_valid = None        # [B, P] prompt padding mask; generated keys are always valid
         self.capture = _Capture()
+        self._warned = False
         for idx in self.layers:
             self._wrap(decoder_layers[idx].self_attn, idx)
 
@@ -205,13 +206,21 @@ class AttentionProbe:
             positions = cache_position
         keys = cache.key_cache[attn.layer_idx]
         T = keys.shape[-2]
+        window = getattr(self.model.config, "sliding_window", None)
+        if window and T > window and not self._warned:
+            self._warned = True
+            warnings.warn(f"sequence of {T} tokens exceeds the model's sliding_window={window}: the probe assumes "
+                          "full causal attention, which transformers may not apply to every layer here")
         valid = torch.ones(keys.shape[0], T, dtype=torch.bool, device=keys.device)
         valid[:, : self.key_valid.shape[1]] = self.key_valid
         video = torch.zeros_like(valid)
         video[:, : self.video_mask.shape[1]] = self.video_mask
-        probs = attention_rows(attn, hidden, (cos, sin), keys, positions, valid)
-        shares = attention_shares(probs, video, self.prompt_len, self.heads)
-        self.capture.rows.setdefault(idx, []).append(shares.detach().to("cpu", torch.float32))
+        # blocks of query rows bound the probe's memory when scoring many tokens at once
+        for s in range(0, hidden.shape[1], ROW_BLOCK):
+            e = s + ROW_BLOCK
+            probs = attention_rows(attn, hidden[:, s:e], (cos[..., s:e, :], sin[..., s:e, :]), keys, positions[s:e], valid)
+            shares = attention_shares(probs, video, self.prompt_len, self.heads)
+            self.capture.rows.setdefault(idx, []).append(shares.detach().to("cpu", torch.float64))
 
     def begin(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> None:
         self.active, self.mode = True, "last"

@@ -54,7 +54,7 @@ class ReasoningVideoLM(lmms):
                  fps=None, max_num_frames=None, min_frames=None, min_pixels=None, max_pixels=None,
                  total_pixels=None, max_new_tokens=None, temperature=None, top_p=None, do_sample=None,
                  perception_rounds=None, system_prompt: str | None = None, video_backend: str = "auto",
-                 vision_chunk_groups=8, tensor_parallel_size=1, gpu_memory_utilization=0.9,
+                 vision_chunk_groups=1, tensor_parallel_size=1, gpu_memory_utilization=0.9,
                  max_model_len=32768, seed=0, record_attention=False, attention_layers="-1",
                  attention_heads="mean", log_dir: str | None = None, **kwargs):
         super().__init__()
@@ -156,6 +156,7 @@ class ReasoningVideoLM(lmms):
             if not visuals:
                 state["result"] = error_response("video_error", f"document {doc_id} of {task} has no video")
                 state["status"] = "video_error"
+                self._no_attention(state, "video_error", state["result"])
             states.append(state)
         for round_index in range(1, self.rounds + 1):
             final = round_index == self.rounds
@@ -171,8 +172,7 @@ class ReasoningVideoLM(lmms):
                               key_windows=s["windows"], backend=self.video_backend)
                 except VideoError as exc:
                     s["result"], s["status"] = error_response("video_error", str(exc)), "video_error"
-                    if self.probe is not None:
-                        self.probe.log({"task": s["task"], "doc_id": s["doc_id"], "status": "video_error", "reason": str(exc)})
+                    self._no_attention(s, "video_error", str(exc))
                     continue
                 built.append((s, r))
             for (s, r), gen in zip(built, self._generate([r for _, r in built], record=final)):
@@ -180,6 +180,7 @@ class ReasoningVideoLM(lmms):
                 if isinstance(gen, Exception):
                     s["result"] = error_response("generation_error", f"{type(gen).__name__}: {gen}")
                     s["status"] = "generation_error"
+                    self._no_attention(s, "generation_error", s["result"])
                 elif final:
                     s["result"] = gen.text
                     s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
@@ -192,6 +193,11 @@ class ReasoningVideoLM(lmms):
                 if entry["prompt"]:
                     s["req"].arguments = (entry["prompt"], *tuple(s["req"].arguments)[1:])
         return [s["result"] for s in states]
+
+    def _no_attention(self, state: dict, status: str, reason: str) -> None:
+        """Say in the attention index why a sample has no sidecar."""
+        if self.probe is not None:
+            self.probe.log({"task": state["task"], "doc_id": state["doc_id"], "status": status, "reason": reason})
 
     def _generate(self, built: list, record: bool = True) -> list:
         """Generations for requests, batched by identical sampling; a failing batch is retried

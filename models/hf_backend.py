@@ -1,9 +1,10 @@
 """transformers backend: Qwen2.5-VL checkpoints (hub id or local folder) on CPU or GPU.
 
-Video is encoded by the vision tower in chunks of temporal groups: its attention never crosses
-a 2-frame group, so chunking gives the same embeddings while the SDPA mask (dense over all
-patches of the call) stays small; without it 128 frames need tens of GB on any device without
-flash-attention.
+Video is encoded by the vision tower one temporal group (2 frames) at a time by default: its
+attention never crosses a group, so this gives the same embeddings while the SDPA mask (dense
+over all patches of the call) stays small. Without it 128 frames need tens of GB on any device
+without flash-attention; measured on the tiny model at 128 frames of 280x504, encoding takes
+0.7 s one group at a time, 1.0 s two, 3.6 s four, 8.1 s eight (`vision_chunk_groups=`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     return table[dtype]
 
 
-def enable_chunked_vision(model, groups_per_chunk: int = 8) -> None:
+def enable_chunked_vision(model, groups_per_chunk: int = 1) -> None:
     """Make the vision tower encode each video `groups_per_chunk` temporal groups at a time."""
     visual = model.visual
     if getattr(visual, "_videor2_chunked", False) or groups_per_chunk <= 0:
@@ -61,7 +62,7 @@ def enable_chunked_vision(model, groups_per_chunk: int = 8) -> None:
 
 class TransformersBackend:
     def __init__(self, pretrained: str, *, dtype: str = "auto", attn_implementation: str = "sdpa",
-                 device: str | None = None, vision_chunk_groups: int = 8):
+                 device: str | None = None, vision_chunk_groups: int = 1):
         from transformers import AutoProcessor, Qwen2_5_VLForConditionalGeneration
 
         if attn_implementation not in ATTN_IMPLEMENTATIONS:

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-TINY_VERSION = "1"
+TINY_VERSION = "2"
 
 # Qwen2.5-VL's special tokens, in Qwen's order (ids follow the learned vocabulary here).
 SPECIAL_TOKENS = (
@@ -194,6 +194,9 @@ def build_tiny_model(out_dir: str | os.PathLike, seed: int = 0) -> Path:
             rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]},  # sums to head_dim/2
             tie_word_embeddings=True,
             use_sliding_window=False,
+            # transformers 4.51 applies `sliding_window` whenever it builds a 4D mask, even with
+            # use_sliding_window=False; Qwen2.5-VL-7B ships 32768, so do the same (prompts are shorter)
+            sliding_window=32768,
             attention_dropout=0.0,
             initializer_range=0.02,
             bos_token_id=ids["<|endoftext|>"],

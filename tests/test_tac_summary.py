@@ -110,3 +110,17 @@ def test_tac_cli_rules_on_jsonl(tmp_path, capsys):
     assert (tmp_path / "o" / "summary.csv").exists()
     recs = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
     assert len(recs) == 4 and {r["tac_source"] for r in recs if r["status"] == "ok"} == {"rules"}
+
+
+def test_vas_attention_mean_and_median_of_per_sample_means():
+    from videor2.diagnostics.summary import summarize
+    from videor2.records import SampleRecord
+
+    recs = [SampleRecord(benchmark="mvbench", doc_id=i, score=1.0, category="a", ground_truth="A", pred="A",
+                         vas_attention={"mean": m}) for i, m in enumerate([10.0, 20.0, 90.0])]
+    recs.append(SampleRecord(benchmark="mvbench", doc_id=3, score=0.0, category="a", status="video_error"))
+    row = summarize(recs, n_boot=200).set_index("benchmark").loc["mvbench"]
+    assert row["vas_attention"] == pytest.approx(40.0)
+    assert row["vas_attention_median"] == pytest.approx(20.0)
+    assert row["vas_attention_median_lo"] <= 20.0 <= row["vas_attention_median_hi"]
+    assert row["accuracy"] == pytest.approx(75.0) and row["errors"] == 1
