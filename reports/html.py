@@ -34,8 +34,9 @@ SUMMARY_COLUMN_DOCS: list[tuple[str, str]] = [
     ("group", "generic | reasoning for a benchmark row, average for the three average rows."),
     ("n", "Samples evaluated (average rows: over their benchmarks)."),
     ("errors", "Samples whose record status is not ok (generation, parsing or scoring failed)."),
-    ("accuracy", "Percent of samples answered correctly (VSI numeric items: mean relative accuracy). "
-                 "_lo/_hi: 95 % interval."),
+    ("accuracy", "The benchmark's own score as lmms-eval reports it (percent correct; MVBench/MLVU: mean "
+                 "over subtasks/types, Video-MMMU: over tracks, VSI-Bench: over types with mean relative "
+                 "accuracy for numeric items); failed samples count 0. _lo/_hi: 95 % interval."),
     ("tac", "Think-Answer Consistency, primary: percent of samples whose <think> concludes the same "
             "option / value that <answer> gives. _lo/_hi: 95 % interval."),
     ("tac_unknown", "Number of samples whose <think> reaches no explicit conclusion (think_pred UNKNOWN); "
@@ -46,6 +47,7 @@ SUMMARY_COLUMN_DOCS: list[tuple[str, str]] = [
                  "think conclusion is also correct, P(t | a). The paper's TAC tables match this one."),
     ("vas_attention", "VAS from attention: mean percent of last-layer attention (all heads) that each "
                       "generated token puts on video tokens, averaged over samples. Needs the attention probe."),
+    ("vas_attention_median", "Median over samples of the per-sample VAS-attention means, with its 95 % interval."),
     ("vas_judge", "VAS from the judge: 10 x the mean 0-10 score of how much the <think> text relies on "
                   "concrete visual evidence (the paper's VAS tables). _lo/_hi: 95 % interval."),
     ("judge_errors", "Number of samples for which the judge gave no usable output (excluded from "

@@ -15,19 +15,9 @@ import numpy as np
 import pandas as pd
 
 from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
+from videor2.diagnostics.summary import COLUMNS as SUMMARY_COLUMNS  # summary.csv's columns, in order
 from videor2.records import SampleRecord, _json_default
 
-# Columns of summary.csv, in order (videor2.diagnostics.summary.summarize produces them).
-SUMMARY_COLUMNS = [
-    "benchmark", "group", "n", "errors",
-    "accuracy", "accuracy_lo", "accuracy_hi",
-    "tac", "tac_lo", "tac_hi", "tac_unknown",
-    "tac_corr", "tac_corr_lo", "tac_corr_hi",
-    "tac_cond", "tac_cond_lo", "tac_cond_hi",
-    "vas_attention", "vas_attention_lo", "vas_attention_hi",
-    "vas_judge", "vas_judge_lo", "vas_judge_hi",
-    "judge_errors", "judge_rules_agreement",
-]
 INT_COLUMNS = ("n", "errors", "tac_unknown", "judge_errors")
 # The headline metrics (each with _lo/_hi 95 % bounds in the summary).
 METRICS = ("accuracy", "tac", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
