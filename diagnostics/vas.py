@@ -28,7 +28,7 @@ from videor2.diagnostics import vas_store
 from videor2.tasks.common.answers import _CLOSE, _OPEN
 
 SHARES = ("video", "text", "generated")
-ROW_BLOCK = 64  # query rows computed together (teacher forcing); memory ~ 8 B x heads x 64 x T
+ROW_BLOCK = 32  # query rows computed together (teacher forcing); memory ~ 2 x 8 B x heads x 32 x T
 
 
 # ---------------------------------------------------------------- the arithmetic (one code path)
@@ -36,14 +36,14 @@ ROW_BLOCK = 64  # query rows computed together (teacher forcing); memory ~ 8 B x
 def attention_shares(probs: torch.Tensor, video_mask: torch.Tensor, prompt_len: int, heads: str = "mean") -> torch.Tensor:
     """Reduce attention rows to shares in percent.
 
-    probs: [B, H, Q, T] softmax rows (masked keys have probability 0); video_mask: [B, T] bool
-    (True at video-token key positions); keys at positions >= prompt_len are generated tokens.
-    Returns [B, Q, 3] (video, text, generated), aggregated over heads by mean or max.
+    probs: [B, H, Q, T] softmax rows (masked keys have probability 0); video_mask: [B, >=P] bool or
+    float (1 at video-token positions of the prompt); keys at positions >= prompt_len are generated
+    tokens. Returns [B, Q, 3] (video, text, generated), aggregated over heads by mean or max.
     """
-    T = probs.shape[-1]
-    video = torch.einsum("bhqt,bt->bhq", probs, video_mask[:, :T].to(probs.dtype))
-    generated = probs[..., prompt_len:].sum(-1)
-    text = probs.sum(-1) - video - generated
+    P = prompt_len
+    video = torch.einsum("bhqp,bp->bhq", probs[..., :P], video_mask[:, :P].to(probs.dtype))
+    generated = probs[..., P:].sum(-1)
+    text = probs[..., :P].sum(-1) - video
     shares = torch.stack([video, text, generated], dim=-1) * 100.0  # [B, H, Q, 3]
     if heads == "mean":
         return shares.mean(dim=1)
@@ -53,14 +53,16 @@ def attention_shares(probs: torch.Tensor, video_mask: torch.Tensor, prompt_len: 
 
 
 def attention_rows(attn_module, hidden_states: torch.Tensor, position_embeddings, keys: torch.Tensor,
-                   query_positions: torch.Tensor, key_valid: torch.Tensor) -> torch.Tensor:
-    """Softmax rows of `attn_module` for the given queries against all cached keys.
+                   query_positions: torch.Tensor, key_valid: torch.Tensor | None) -> torch.Tensor:
+    """Softmax rows of `attn_module` for the given queries against all cached keys, in float64.
 
     hidden_states: [B, Q, D] inputs of the layer's attention for the queries; position_embeddings:
-    (cos, sin) for those queries; keys: [B, KV, T, d] post-rotary keys; query_positions: [Q]
-    absolute positions; key_valid: [B, T] bool (False at padding). Returns [B, H, Q, T] float64.
+    (cos, sin) for those queries; keys: [B, KV, T, d] post-rotary keys (float64 avoids a copy);
+    query_positions: [Q] absolute positions; key_valid: [B, T] bool (False at padding) or None when
+    nothing is padded. Returns [B, H, Q, T]. float64 makes the numbers independent of how many
+    rows are computed together (generation computes one per step, teacher forcing a block).
     """
-    from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import apply_multimodal_rotary_pos_emb, repeat_kv
+    from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import apply_multimodal_rotary_pos_emb
 
     m = attn_module
     bsz, q_len, _ = hidden_states.shape
@@ -68,14 +70,40 @@ def attention_rows(attn_module, hidden_states: torch.Tensor, position_embeddings
     cos, sin = position_embeddings
     # rotate q only (k is already rotated in the cache); the helper rotates a pair, pass q twice
     q, _ = apply_multimodal_rotary_pos_emb(q, q, cos, sin, m.rope_scaling["mrope_section"])
-    k = repeat_kv(keys, m.num_key_value_groups)
-    # float64 rows: the probe's numbers then do not depend on how many rows are computed together
-    scores = torch.matmul(q.double(), k.double().transpose(2, 3)) / math.sqrt(m.head_dim)
-    T = k.shape[-2]
-    causal = torch.arange(T, device=k.device)[None, :] <= query_positions[:, None].to(k.device)  # [Q, T]
-    allowed = causal[None, None] & key_valid[:, None, None, :T].to(k.device)
-    scores = scores.masked_fill(~allowed, float("-inf"))
+    kv, T = keys.shape[1], keys.shape[-2]
+    groups = q.shape[1] // kv
+    # grouped-query attention without materialising repeated keys: head h reads kv head h // groups
+    q = q.double().reshape(bsz, kv, groups * q_len, m.head_dim)
+    scores = torch.matmul(q, keys.double().transpose(-1, -2)).view(bsz, kv * groups, q_len, T)
+    scores.mul_(1.0 / math.sqrt(m.head_dim))
+    last = int(query_positions[-1])
+    if q_len > 1 or last < T - 1:
+        causal = torch.arange(T, device=keys.device)[None, :] > query_positions[:, None].to(keys.device)  # [Q, T]
+        scores.masked_fill_(causal[None, None], float("-inf"))
+    if key_valid is not None:
+        scores.masked_fill_(~key_valid[:, None, None, :T].to(keys.device), float("-inf"))
     return torch.softmax(scores, dim=-1)
+
+
+class _KeyBuffer:
+    """A float64 copy of one layer's cached keys, appended in place as the cache grows."""
+
+    def __init__(self):
+        self.buf, self.n = None, 0
+
+    def update(self, keys: torch.Tensor) -> torch.Tensor:
+        B, KV, T, d = keys.shape
+        if self.buf is None or T < self.n or self.buf.shape[2] < T:
+            old = self.buf[:, :, : self.n] if self.buf is not None and T >= self.n else None
+            self.buf = torch.empty(B, KV, max(2 * T, T + 1024), d, dtype=torch.float64, device=keys.device)
+            if old is not None:
+                self.buf[:, :, : self.n] = old
+            else:
+                self.n = 0
+        if T > self.n:
+            self.buf[:, :, self.n:T] = keys[:, :, self.n:T]
+            self.n = T
+        return self.buf[:, :, :T]
 
 
 # ---------------------------------------------------------------- statistics
@@ -211,27 +239,31 @@ class AttentionProbe:
             self._warned = True
             warnings.warn(f"sequence of {T} tokens exceeds the model's sliding_window={window}: the probe assumes "
                           "full causal attention, which transformers may not apply to every layer here")
-        valid = torch.ones(keys.shape[0], T, dtype=torch.bool, device=keys.device)
-        valid[:, : self.key_valid.shape[1]] = self.key_valid
-        video = torch.zeros_like(valid)
-        video[:, : self.video_mask.shape[1]] = self.video_mask
+        keys64 = self._keys.setdefault(idx, _KeyBuffer()).update(keys)
+        valid = None
+        if self.padded:
+            valid = torch.ones(keys.shape[0], T, dtype=torch.bool, device=keys.device)
+            valid[:, : self.key_valid.shape[1]] = self.key_valid
         # blocks of query rows bound the probe's memory when scoring many tokens at once
         for s in range(0, hidden.shape[1], ROW_BLOCK):
             e = s + ROW_BLOCK
-            probs = attention_rows(attn, hidden[:, s:e], (cos[..., s:e, :], sin[..., s:e, :]), keys, positions[s:e], valid)
-            shares = attention_shares(probs, video, self.prompt_len, self.heads)
+            probs = attention_rows(attn, hidden[:, s:e], (cos[..., s:e, :], sin[..., s:e, :]), keys64,
+                                   positions[s:e], valid)
+            shares = attention_shares(probs, self.video_mask, self.prompt_len, self.heads)
             self.capture.rows.setdefault(idx, []).append(shares.detach().to("cpu", torch.float64))
 
     def begin(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> None:
         self.active, self.mode = True, "last"
         self.prompt_len = input_ids.shape[1]
-        self.video_mask = (input_ids == self.video_token_id).to(input_ids.device)
+        self.video_mask = (input_ids == self.video_token_id).to(torch.float64)
         self.key_valid = attention_mask.bool()
+        self.padded = not bool(self.key_valid.all())
         self.capture = _Capture()
+        self._keys = {}
 
     def end(self) -> np.ndarray:
         """[B, n_rows, 3] shares, averaged over the selected layers."""
-        self.active = False
+        self.active, self._keys = False, {}
         per_layer = [torch.cat(self.capture.rows[i], dim=1) for i in self.layers if i in self.capture.rows]
         if not per_layer:
             raise RuntimeError("the attention probe recorded nothing (was the model run between begin and end?)")
