@@ -151,3 +151,19 @@ def test_from_logs_scores_attention_by_teacher_forcing(tmp_path, fixture_mirror)
     assert 0 < s.loc["tempcompass", "vas_attention"] < 100
     recs = [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
     assert all(r["vas_attention"]["n_tokens"] > 5 for r in recs)
+
+
+def test_sharded_generation_merges_into_one_report(tmp_path):
+    common = ["--model", "replay", "--model-args", "policy=gt,think=inconsistent", "--data", "fixtures",
+              "--tasks", "videor2_mvbench,videor2_vsibench,videor2_videommmu"]
+    whole = tmp_path / "whole"
+    diagnose(*common, "--out", str(whole), cwd=tmp_path)
+    run = tmp_path / "sharded"
+    for i in range(2):
+        proc = diagnose(*common, "--shard", f"{i}/2", "--out", str(run), "--resume", cwd=tmp_path)
+        assert "run again without --shard" in proc.stdout
+        assert not (run / "summary.csv").exists()
+    parts = sorted(run.glob("generation.shard-*.jsonl"))
+    assert len(parts) == 2 and all(p.read_text().count("\n") > 0 for p in parts)
+    diagnose(*common, "--out", str(run), "--resume", cwd=tmp_path)  # merges, judges, reports
+    pd.testing.assert_frame_equal(summary(run), summary(whole))
