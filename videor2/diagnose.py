@@ -20,15 +20,12 @@ import sys
 import time
 from pathlib import Path
 
-from videor2 import BENCHMARKS, benchmark_of, task_name
+from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, benchmark_of, task_name
 from videor2.records import RecordLog, SampleRecord, iter_jsonl
 
 DEFAULT_MODEL = "video_r2"
-GROUPS = {
-    "videor2_suite": list(BENCHMARKS),
-    "videor2_generic": ["mvbench", "videomme", "tempcompass", "mlvu", "longvideobench"],
-    "videor2_reasoning": ["videomathqa", "videommmu", "mmvu", "vsibench", "minerva", "scivideobench"],
-}
+# lmms-eval group names -> their benchmarks (the same lists the suite averages use)
+GROUPS = {"videor2_suite": BENCHMARKS, "videor2_generic": BENCHMARKS_GENERIC, "videor2_reasoning": BENCHMARKS_REASONING}
 
 
 class DiagnoseError(RuntimeError):

@@ -69,9 +69,7 @@ METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
 process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
 
 
-def aggregate_acc(items):
-    """Macro: mean over the task types present of their accuracy (percent)."""
-    return scoring.macro_accuracy(items)
+aggregate_acc = scoring.macro_accuracy  # mean over the task types present of their accuracy (percent)
 
 
 aggregate_errors = scoring.error_count
