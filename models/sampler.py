@@ -9,7 +9,7 @@ Protocols (see REFERENCE.md section 1):
 
 - ``unified`` (default, the paper's protocol): 2 FPS, at least 4 and at most 128 frames, an even
   count (Qwen2.5-VL's `smart_nframes`), indices spread uniformly over the whole video
-  (`round(linspace(0, n_total - 1, n))`, no duplicates); each frame resized with
+  (qwen-vl-utils' float32 `torch.linspace(0, n_total - 1, n).round()`, no duplicates); each frame resized with
   `smart_resize(factor=28, min_pixels=100352, max_pixels=151200)`. ``sample_fps`` is what
   qwen-vl-utils passes to the processor: ``n / n_total * source_fps``.
 - ``paper``: what the Video-R2 reference code does: the same 2-FPS sampling, but capped at
@@ -162,8 +162,16 @@ def effective_max_pixels(nframes: int, min_pixels: int, max_pixels: int, total_p
 
 
 def uniform_indices(total_frames: int, n: int) -> list[int]:
-    """``round(linspace(0, total_frames - 1, n))`` (Qwen's rule; unique when n <= total)."""
-    return [int(i) for i in np.round(np.linspace(0, total_frames - 1, n)).astype(np.int64)]
+    """qwen-vl-utils' rule, bit for bit: ``torch.linspace(0, total_frames - 1, n).round().long()``.
+
+    The linspace is float32 (torch's default) and `round` goes half to even, so long videos get
+    other indices than a float64 linspace would (90,000 frames, n = 128: index 114 is 80786, not
+    80787). torch itself computes it, so the result is the reference's on the same CPU kernel.
+    Unique when n <= total_frames.
+    """
+    import torch
+
+    return torch.linspace(0, total_frames - 1, n, dtype=torch.float32).round().long().tolist()
 
 
 def _merge_windows(windows, duration: float) -> list[tuple[float, float]]:

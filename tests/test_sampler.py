@@ -1,8 +1,8 @@
 """Frame sampler: hand-derived frame counts, indices, fps and sizes; decoder agreement; errors.
 
 Expected values below were worked out by hand from the rules (REFERENCE.md section 1):
-n = floor_even(min(max(duration * 2, 4), max_frames, total)); indices = round(linspace(0,
-total-1, n)); sample_fps = n / total * source_fps; smart_resize(factor 28) of the source size.
+n = floor_even(min(max(duration * 2, 4), max_frames, total)); indices = qwen-vl-utils'
+float32 linspace rounded half to even (see "frame indices as the reference computes them"); sample_fps = n / total * source_fps; smart_resize(factor 28) of the source size.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from videor2.models.sampler import (
     key_window_indices,
     plan_sampling,
     sample_video,
+    uniform_indices,
     smart_nframes,
     smart_resize,
 )
@@ -122,7 +123,70 @@ def test_key_window_allocation():
 
 
 # ---------------------------------------------------------------------------------------------
-# decoding the fixture pool
+# frame indices as the reference computes them
+#
+# qwen-vl-utils (vision_process.py, `_read_video_decord` and `_read_video_torchvision`, what the
+# Video-R2 fork and the models' own eval code call) draws
+#     idx = torch.linspace(0, total_frames - 1, nframes).round().long().tolist()
+# i.e. a float32 linspace (torch's default dtype) rounded half to even. The fork then picks
+# exactly max_num_frames entries with np.linspace(0, len - 1, max_num_frames, dtype=int).
+
+
+def reference_linspace(total: int, n: int) -> list[int]:
+    import torch
+
+    return torch.linspace(0, total - 1, n).round().long().tolist()
+
+
+def reference_nframes(total: int, video_fps: float, max_frames: int) -> int:
+    # smart_nframes: clamp total / fps * 2 into [4, floor_even(min(max_frames, total))], then floor even
+    n = min(max(total / video_fps * 2.0, 4), (min(max_frames, total) // 2) * 2, total)
+    return int(n // 2 * 2)
+
+
+def test_float32_indices_known_case():
+    # 1 h at 25 fps, 128 frames: 89999 * 114 / 127 = 80786.504 in float64, 80786.5 in float32
+    idx = uniform_indices(90000, 128)
+    assert idx[114] == 80786
+    assert int(np.round(np.linspace(0, 89999, 128))[114]) == 80787  # the float64 rule differs here
+    assert idx == reference_linspace(90000, 128)
+
+
+FPS_GRID = [24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 50.0, 60000 / 1001, 60.0]
+SECONDS_GRID = [1, 10, 64, 65, 600, 3600, 7200]
+
+
+@pytest.mark.parametrize("video_fps", FPS_GRID)
+def test_plans_use_the_reference_indices(video_fps):
+    for seconds in SECONDS_GRID:
+        total = int(round(seconds * video_fps))
+        # unified: 2 fps, 4..128 frames
+        n = reference_nframes(total, video_fps, 128)
+        expected = reference_linspace(total, n)
+        assert plan_sampling(total, video_fps, 360, 640, protocol="unified").indices == expected, (seconds, video_fps)
+        # native (Video-R1-like: up to 16 frames) and a long native plan (up to 512 frames)
+        for max_frames in (16, 512):
+            n = reference_nframes(total, video_fps, max_frames)
+            plan = plan_sampling(total, video_fps, 360, 640, protocol="native", max_frames=max_frames,
+                                 min_pixels=3136, max_pixels=100352)
+            assert plan.indices == reference_linspace(total, n), (seconds, video_fps, max_frames)
+        # paper: stage 1 by the reference rule (qwen-vl-utils' cap 768), then the fork's int pick
+        n1 = reference_nframes(total, video_fps, 768)
+        stage1 = reference_linspace(total, n1)
+        pick = np.linspace(0, n1 - 1, 128, dtype=int)
+        assert plan_sampling(total, video_fps, 360, 640, protocol="paper").indices == [stage1[i] for i in pick]
+
+
+def test_the_grid_tells_float32_from_float64():
+    # the grid above would catch a float64 implementation: some of its plans differ under it
+    differ = []
+    for video_fps in FPS_GRID:
+        for seconds in SECONDS_GRID:
+            total = int(round(seconds * video_fps))
+            for n in (reference_nframes(total, video_fps, 128), reference_nframes(total, video_fps, 768)):
+                if reference_linspace(total, n) != [int(i) for i in np.round(np.linspace(0, total - 1, n))]:
+                    differ.append((video_fps, seconds, n))
+    assert len(differ) >= 5, differ
 
 # name -> (n_frames, (first, second, last) index, sample_fps, size)
 UNIFIED = {
