@@ -32,7 +32,8 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     if dtype in (None, "auto"):
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-             "float16": torch.float16, "fp16": torch.float16}
+             "float16": torch.float16, "fp16": torch.float16,
+             "float64": torch.float64, "fp64": torch.float64}  # float64: exactness checks on CPU
     if dtype not in table:
         raise ValueError(f"dtype must be one of auto, {', '.join(table)}; got {dtype!r}")
     return table[dtype]
