@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from videor2.diagnostics import vas_store
+from videor2.jsonl import append_jsonl
 from videor2.tasks.common.answers import _CLOSE, _OPEN
 
 SHARES = ("video", "text", "generated")
@@ -403,7 +404,4 @@ class AttentionRecorder:
         self.log(entry)
 
     def log(self, entry: dict) -> None:
-        import json
-
-        with open(self.out_dir / "index.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, default=vas_store._jsonable) + "\n")
+        append_jsonl(self.out_dir / "index.jsonl", [entry], default=vas_store._jsonable)

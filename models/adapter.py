@@ -10,7 +10,6 @@ round's raw output and the finish reason go to <log_dir>/generation.jsonl (log_d
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -20,7 +19,9 @@ from tqdm import tqdm
 
 from videor2 import BENCHMARKS, benchmark_of
 from videor2.errors import VideoError, error_response
+from videor2.jsonl import append_jsonl
 from videor2.models import requests as rq
+from videor2.models.checkpoint import check_checkpoint
 from videor2.models.profiles import PROTOCOLS, get_profile
 from videor2.tasks.common.task import benchmark_module
 
@@ -62,7 +63,7 @@ class ReasoningVideoLM(lmms):
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
         self.protocol = protocol
-        self.pretrained = pretrained or self.profile.hub_id
+        self.pretrained = check_checkpoint(pretrained or self.profile.hub_id)
         self.batch_size_per_gpu = max(1, int(batch_size or 1))
         self.video_backend = video_backend
         self.overrides = {
@@ -186,12 +187,11 @@ class ReasoningVideoLM(lmms):
                     s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
                 else:
                     s["windows"] = rq.parse_glue(gen.text, r.video.duration) or None
-        with open(self.generation_log, "a", encoding="utf-8") as fh:
-            for s in states:
-                entry = self._sample_log(s)
-                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                if entry["prompt"]:
-                    s["req"].arguments = (entry["prompt"], *tuple(s["req"].arguments)[1:])
+        entries = [self._sample_log(s) for s in states]
+        append_jsonl(self.generation_log, entries)
+        for s, entry in zip(states, entries):
+            if entry["prompt"]:
+                s["req"].arguments = (entry["prompt"], *tuple(s["req"].arguments)[1:])
         return [s["result"] for s in states]
 
     def _no_attention(self, state: dict, status: str, reason: str) -> None:

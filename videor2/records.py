@@ -9,11 +9,12 @@ written and a rerun skips the keys already present.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
+
+from videor2.jsonl import append_jsonl, iter_jsonl
 
 
 @dataclass
@@ -70,21 +71,6 @@ def read_records(path: str | os.PathLike) -> list[SampleRecord]:
     return [SampleRecord.from_dict(d) for d in iter_jsonl(path)]
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[dict]:
-    path = Path(path)
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the line a killed process was writing
-
-
 class RecordLog:
     """Append-only JSONL of records with the index of keys already done (for resume)."""
 
@@ -97,12 +83,9 @@ class RecordLog:
         return (key[0], str(key[1])) in self.done
 
     def append(self, records: Iterable[SampleRecord]) -> None:
-        with self.path.open("a", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec.to_dict(), ensure_ascii=False, default=_json_default) + "\n")
-                self.done.add(rec.key)
-            fh.flush()
-            os.fsync(fh.fileno())
+        records = list(records)
+        append_jsonl(self.path, (r.to_dict() for r in records), default=_json_default, fsync=True)
+        self.done.update(r.key for r in records)
 
 
 def _json_default(obj):

@@ -14,6 +14,8 @@ import os
 import threading
 from pathlib import Path
 
+from videor2.jsonl import open_append
+
 
 def cache_key(backend: str, model: str, prompt_sha: str, sampling: dict, messages: list[dict]) -> str:
     blob = json.dumps({"backend": backend, "model": model, "prompt": prompt_sha, "sampling": sampling,
@@ -48,8 +50,7 @@ class JudgeCache:
             if self.path is None:
                 return
             if self._fh is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fh = self.path.open("a", encoding="utf-8")
+                self._fh = open_append(self.path)
             self._fh.write(json.dumps({"key": key, "reply": reply}, ensure_ascii=False) + "\n")
             self._fh.flush()
 
