@@ -98,6 +98,49 @@ def test_clear_errors_before_work_starts(tmp_path):
     assert bad.returncode == 2 and "not found" in bad.stderr
 
 
+def _one_line_error(proc) -> str:
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("diagnose: ")]
+    assert len(lines) == 1, proc.stderr[-2000:]
+    return lines[0]
+
+
+def test_unreachable_checkpoint_is_one_line_error(tmp_path):
+    line = _one_line_error(diagnose("--model", "video_r2", "--pretrained", "/nonexistent", "--out",
+                                    str(tmp_path / "a"), cwd=tmp_path, check=False))
+    assert "checkpoint folder not found: /nonexistent" in line
+    empty = tmp_path / "empty_ckpt"
+    empty.mkdir()
+    line = _one_line_error(diagnose("--model", "video_r2", "--pretrained", str(empty), "--out", str(tmp_path / "b"),
+                                    cwd=tmp_path, check=False))
+    assert "has no config.json" in line
+    # a hub id that is not in the cache, with the hub unreachable (HF_HUB_OFFLINE=1 here)
+    line = _one_line_error(diagnose("--model", "video_r2", "--pretrained", "no-such-org/no-such-model", "--out",
+                                    str(tmp_path / "c"), cwd=tmp_path, check=False))
+    assert "neither a local folder nor reachable or cached on the hub" in line
+    assert "huggingface-cli download no-such-org/no-such-model" in line
+    assert not (tmp_path / "c").exists()  # nothing was started
+
+
+def test_unreachable_hub_data_is_one_line_error(tmp_path):
+    from videor2.models.tiny import default_tiny_model
+
+    env_data = os.environ.pop("VIDEOR2_DATA", None)
+    try:
+        proc = subprocess.run([*DIAGNOSE, "--model", "video_r2", "--pretrained", str(default_tiny_model()),
+                               "--tasks", "videor2_videomme", "--limit", "1", "--out", str(tmp_path / "d")],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                                   "HF_HOME": str(tmp_path / "hf_home")})
+    finally:
+        if env_data is not None:
+            os.environ["VIDEOR2_DATA"] = env_data
+    line = _one_line_error(proc)
+    assert "no data for videomme" in line and "lmms-lab/Video-MME" in line and "--data" in line
+    assert not list((tmp_path / "d").glob("generation*.jsonl"))  # no model was loaded, nothing generated
+
+
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
     """The demo model under two protocols, on three benchmarks (kept small for CI)."""

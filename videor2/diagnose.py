@@ -113,6 +113,13 @@ def plan(args) -> dict:
             from videor2.models.profiles import get_profile
 
             pretrained = get_profile(model).hub_id
+    if pretrained is not None and model != "replay":
+        from videor2.models.checkpoint import CheckpointError, check_checkpoint
+
+        try:
+            check_checkpoint(pretrained)
+        except CheckpointError as exc:
+            raise DiagnoseError(str(exc)) from None
     data = args.data or os.environ.get("VIDEOR2_DATA") or ("fixtures" if tiny_default else None)
     if data == "fixtures":
         from videor2.fixtures import write_fixtures
@@ -166,15 +173,12 @@ def generate(p: dict, args) -> list[SampleRecord]:
 
     from videor2.lmms_logs import record_from_log_row
     from videor2.plugin import _register_task_folder
-    from videor2.tasks.common.task import load_benchmark
 
     suffix = "" if p["shard"] is None else f".shard-{p['shard'][0]}-of-{p['shard'][1]}"
     log = RecordLog(p["out"] / f"generation{suffix}.jsonl")
     done = _generated_keys(p["out"])
-    root = Path(p["data"]) if p["data"] else None
     work = []
-    for task in p["tasks"]:
-        n = len(load_benchmark(benchmark_of(task), root))
+    for task, n in document_counts(p).items():
         docs = [i for i in _doc_range(n, args.limit, p["shard"]) if (benchmark_of(task), str(i)) not in done]
         for start in range(0, len(docs), args.chunk):
             chunk = docs[start:start + args.chunk]
@@ -194,6 +198,28 @@ def generate(p: dict, args) -> list[SampleRecord]:
                        if (benchmark_of(task), str(row["doc_id"])) not in log)
             bar.update(end - start)
     return _read_generation(p["out"])
+
+
+def document_counts(p: dict) -> dict[str, int]:
+    """Number of documents of every task, loading each benchmark's data first: a benchmark that is
+    neither mirrored nor reachable (or cached) on the hub stops the run here, before the model loads."""
+    from videor2.tasks.common.task import benchmark_module, load_benchmark
+
+    root = Path(p["data"]) if p["data"] else None
+    counts = {}
+    for task in p["tasks"]:
+        bench = benchmark_of(task)
+        try:
+            counts[task] = len(load_benchmark(bench, root))
+        except Exception as exc:  # datasets/hub raise many types; all mean "no data here"
+            reason = (str(exc).strip().splitlines() or [""])[0].split(". ")[0][:200]
+            where = (f"the mirror folder {root / bench} does not hold it ({type(exc).__name__}: {reason}); "
+                     f"write one with `videor2 fixtures DIR` or fix --data/VIDEOR2_DATA") if root else (
+                     f"it is not mirrored (--data/VIDEOR2_DATA unset) and the hub dataset "
+                     f"{benchmark_module(bench).HUB_ID} is neither reachable nor cached ({type(exc).__name__}: {reason}); "
+                     f"download it where there is network, or point --data at a local mirror")
+            raise DiagnoseError(f"no data for {bench}: {where}") from None
+    return counts
 
 
 def _generated_keys(out: Path) -> set:
@@ -364,7 +390,11 @@ def run(args) -> int:
             "tasks": p["tasks"], "limit": args.limit, "judge": None if args.no_judge else args.judge,
             "data": p["data"] or "hub", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     (out / "run_info.json").write_text(json.dumps(info, indent=1))
-    records = from_logs(p, args) if args.from_logs else generate(p, args)
+    try:
+        records = from_logs(p, args) if args.from_logs else generate(p, args)
+    except DiagnoseError as exc:
+        print(f"diagnose: {exc}", file=sys.stderr)
+        return 2
     records = attach_attention(records, p, args)
     if p["shard"] is not None:
         print(f"shard {args.shard} generated {len(records)} records in total so far; when every shard is done, "
