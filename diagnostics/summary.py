@@ -1,7 +1,8 @@
 """Per-benchmark and suite summary of accuracy, TAC (three variants) and VAS (attention, judge).
 
-`summarize(records)` -> one row per benchmark present (videor2.BENCHMARKS order), then Generic,
-Reasoning, Overall. Percentages 0-100; `_lo`/`_hi` are percentile bootstrap 95 % intervals.
+`summarize(records)` -> one row per benchmark present (videor2.BENCHMARKS order, then any other
+benchmark name in alphabetical order, group "other"), then Generic, Reasoning, Overall, which
+average only the suite's 11 benchmarks. Percentages 0-100; `_lo`/`_hi` are percentile bootstrap 95 % intervals.
 
 - Benchmark rows: samples resampled with replacement (n_boot times) within the benchmark; the
   same resampled indices serve every metric, so the intervals are paired.
@@ -30,12 +31,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from videor2 import BENCHMARKS, BENCHMARKS_GENERIC
+from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING
 from videor2.diagnostics.tac import METRICS, bootstrap_distribution, interval, sample_values
 from videor2.diagnostics.think import UNKNOWN, same_value
 from videor2.records import SampleRecord
 from videor2.suite import GROUPS, suite_means
-from videor2.tasks.common.scoring import ERROR_STATUSES
+from videor2.tasks.common.scoring import ERROR_STATUSES, micro_accuracy
 
 COLUMNS = ["benchmark", "group", "n", "errors"]
 for _m in METRICS:
@@ -45,6 +46,12 @@ for _m in METRICS:
     if _m == "vas_attention":  # the median of the per-sample means too (box-plot centre)
         COLUMNS += ["vas_attention_median", "vas_attention_median_lo", "vas_attention_median_hi"]
 COLUMNS += ["judge_errors", "judge_rules_agreement"]
+
+
+def _group(bench: str) -> str:
+    if bench in BENCHMARKS_GENERIC:
+        return "generic"
+    return "reasoning" if bench in BENCHMARKS_REASONING else "other"
 
 
 def _agreement(rec: SampleRecord) -> float:
@@ -68,7 +75,8 @@ def _official_accuracy(bench: str, recs: list[SampleRecord], idx: np.ndarray) ->
     scorer items, and its bootstrap distribution over the same resampled indices."""
     from videor2.tasks.common.task import benchmark_module
 
-    aggregate = benchmark_module(bench).aggregate_primary
+    # a benchmark outside the suite (e.g. `videor2 tac` on a user's own outputs): plain accuracy
+    aggregate = benchmark_module(bench).aggregate_primary if bench in BENCHMARKS else micro_accuracy
     items = [{"score": 0.0 if r.status in ERROR_STATUSES or r.score is None else float(r.score),
               "category": r.category, "status": r.status} for r in recs]
     value = float(aggregate(items))
@@ -91,14 +99,13 @@ def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) ->
     for r in records:
         by_bench.setdefault(r.benchmark, []).append(r)
     rows, dists = [], {}
-    for bench in BENCHMARKS:
-        recs = by_bench.get(bench)
-        if not recs:
-            continue
+    order = [b for b in BENCHMARKS if b in by_bench] + sorted(set(by_bench) - set(BENCHMARKS))
+    for bench in order:
+        recs = by_bench[bench]
         vals = [sample_values(r) for r in recs]
         n = len(recs)
         idx = rng.integers(0, n, size=(n_boot, n))
-        row = {"benchmark": bench, "group": "generic" if bench in BENCHMARKS_GENERIC else "reasoning", "n": n,
+        row = {"benchmark": bench, "group": _group(bench), "n": n,
                "errors": sum(r.status != "ok" for r in recs)}
         dists[bench] = {}
         for m in METRICS:

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from videor2 import benchmark_of
+from videor2 import benchmark_label
 
 
 def add_arguments(p):
@@ -72,7 +72,10 @@ def record_from_row(row: dict, model: str = ""):
     item = answer_item(key, response)
     parsed = parse_response(response)
     status = item["status"] if item["status"] in ("video_error", "generation_error") else "ok"
-    return SampleRecord(benchmark=benchmark_of(str(row["benchmark"])), doc_id=row.get("doc_id"), model=model,
+    bench = benchmark_label(str(row["benchmark"]))
+    if not bench:
+        raise ValueError("empty benchmark name")
+    return SampleRecord(benchmark=bench, doc_id=row.get("doc_id"), model=model,
                         question=row.get("question", ""), options=options, answer_kind=kind, ground_truth=gt,
                         category=row.get("category"), response=response, think=parsed.think,
                         answer_text=parsed.answer, parse_status=parsed.status, pred=item["pred"],
@@ -93,7 +96,10 @@ def load_input(path: str | Path, model: str = ""):
         if "ground_truth" in row and "answer_kind" in row:
             out.append(SampleRecord.from_dict(row))
         elif "benchmark" in row and "response" in row and "answer" in row:
-            out.append(record_from_row(row, model))
+            try:
+                out.append(record_from_row(row, model))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{n}: {exc}") from exc
         else:
             raise ValueError(f"{path}:{n}: expected {{benchmark, doc_id, question, options, answer, response}} "
                              f"or a saved record; got keys {sorted(row)}")
@@ -106,7 +112,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def print_table(df, file=sys.stdout) -> None:
+def print_table(df, file=None) -> None:
+    file = file or sys.stdout  # looked up at call time (sys.stdout may be replaced)
     cols = ["benchmark", "n", "errors", "accuracy", "tac", "tac_unknown", "tac_corr", "tac_cond", "vas_judge",
             "vas_attention", "judge_errors", "judge_rules_agreement"]
     head = ["benchmark", "n", "err", "acc", "TAC", "unk", "TACcorr", "TACcond", "VASjudge", "VASattn", "j_err", "j=rules"]

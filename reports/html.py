@@ -31,7 +31,7 @@ MAX_LISTED_SAMPLES = 500
 SUMMARY_COLUMN_DOCS: list[tuple[str, str]] = [
     ("benchmark", "Benchmark name, or one of the unweighted averages over benchmarks: Generic (the 5 "
                   "generic benchmarks), Reasoning (the 6 reasoning benchmarks), Overall (all 11)."),
-    ("group", "generic | reasoning for a benchmark row, average for the three average rows."),
+    ("group", "generic | reasoning for a suite benchmark row (other for a benchmark outside the suite), average for the three average rows."),
     ("n", "Samples evaluated (average rows: over their benchmarks)."),
     ("errors", "Samples whose record status is not ok (generation, parsing or scoring failed)."),
     ("accuracy", "The benchmark's own score as lmms-eval reports it (percent correct; MVBench/MLVU: mean "

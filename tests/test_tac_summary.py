@@ -112,6 +112,31 @@ def test_tac_cli_rules_on_jsonl(tmp_path, capsys):
     assert len(recs) == 4 and {r["tac_source"] for r in recs if r["status"] == "ok"} == {"rules"}
 
 
+def test_tac_cli_accepts_any_benchmark_name(tmp_path):
+    from videor2.cli import main
+
+    rows = [
+        {"benchmark": "mybench", "doc_id": 0, "question": "Which?", "options": ["a cat", "a dog"], "answer": "A",
+         "response": "<think>It is a cat, so A.</think><answer>A</answer>"},
+        {"benchmark": "mybench", "doc_id": 1, "question": "Which?", "options": ["a cat", "a dog"], "answer": "B",
+         "response": "<think>It is a cat, so A.</think><answer>B</answer>"},
+        {"benchmark": "videor2_videomme", "doc_id": 0, "question": "Which?", "options": ["x", "y"], "answer": "A",
+         "response": "<think>So the answer is A.</think><answer>A</answer>"},
+    ]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["tac", "--input", str(inp), "--judge", "rules", "--output", str(tmp_path / "o"), "--no-progress"]) == 0
+    summary = {r["benchmark"]: r for r in json.loads((tmp_path / "o" / "summary.json").read_text())["rows"]}
+    assert summary["mybench"]["group"] == "other"
+    assert summary["mybench"]["n"] == 2 and summary["mybench"]["accuracy"] == 100.0 and summary["mybench"]["tac"] == 50.0
+    # the suite averages use only the 11 benchmarks: here videomme alone
+    assert summary["Overall"]["n"] == 1 and summary["Overall"]["tac"] == 100.0
+    assert summary["Generic"]["accuracy"] == 100.0 and summary["Reasoning"]["accuracy"] is None
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**rows[0], "benchmark": "  "}))
+    assert main(["tac", "--input", str(bad), "--judge", "rules", "--output", str(tmp_path / "p"), "--no-progress"]) == 2
+
+
 def test_vas_attention_mean_and_median_of_per_sample_means():
     from videor2.diagnostics.summary import summarize
     from videor2.records import SampleRecord

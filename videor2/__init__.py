@@ -38,3 +38,12 @@ def benchmark_of(task: str) -> str:
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark or task {task!r}; known: {', '.join(BENCHMARKS)}")
     return name
+
+
+def benchmark_label(name: str) -> str:
+    """One of the 11 benchmarks for its task or bare name; any other name (a user's own benchmark,
+    e.g. in `videor2 tac --input`) is kept as given, stripped."""
+    try:
+        return benchmark_of(name.strip())
+    except ValueError:
+        return name.strip()
