@@ -103,6 +103,7 @@ def final_answer(text: str | None) -> tuple[str, str]:
 
 def _norm(s: str) -> str:
     s = s.lower()
+    s = re.sub(r"(?<=\d)\.(?=\d)", "p", s)  # a decimal point is part of its number: "13.5" is not "5"
     s = re.sub(r"[\s\W_]+", " ", s)
     return s.strip()
 
