@@ -1,349 +1,785 @@
 """Rule-based extraction of what a reasoning text concludes: the offline default TAC judge.
 
-`think_conclusion(think, options, kind)` returns the LAST explicit conclusion of a `<think>` text:
-an option letter (multiple choice), a number (numeric items) or a short text (open-ended), or
-`UNKNOWN` when the text never commits to one. It does not judge correctness. Explicit means a
-conclusion cue (``the answer is``, ``so``, ``I choose``, ``wait, actually``, ``Option D is
-correct``, an option's full text in a concluding sentence, a few non-English forms) immediately
-followed (or, for ``X is correct``, preceded) by the value. Listing or discussing options is not a
-conclusion; hedges between several options are not either.
+`conclude(think, options, kind, question)` returns the LAST explicit conclusion of a reasoning
+text as a `Conclusion` (value, evidence span, confidence, how it was found): an option letter
+(multiple choice), a number (numeric items) or a short text (open-ended), or `UNKNOWN` when the
+text never commits to one. It does not judge correctness. `think_conclusion(...)` is its value.
 
-`answer_prediction(response, options, kind)` is the same for the final answer: the `<answer>`
-block read by the shared scorer functions (`answers.option_letter`, `answers.parse_number`); with
-no `<answer>` tag, the last explicit conclusion of the whole output.
+How (multiple choice), developed on real model outputs (tests/tac_real, scripts/bench_extractor.py):
+- the reasoning is cut into sentences and read from the END; the first sentence, going backwards,
+  that names exactly one option and concludes (a conclusion cue such as "therefore", "the answer
+  is", "most likely", "I choose"; or being one of the last two sentences) gives the value, so a
+  final explicit letter wins over earlier discussion of other letters;
+- an option is named by its letter (`\\boxed{C}`, "the answer is (C)", "option C", "Graph C",
+  "Image 5" for an option "<image 5>", "C." opening a line), or by its CONTENT: the option's
+  text found in the sentence, exactly or fuzzily (rapidfuzz partial ratio ≥ 88 with a margin of
+  10 over the next option), or the option's number(s) ("approximately 30.2" for an option "30.2");
+- a mention right after a negation ("not B", "rather than the sled") is no choice, unless an
+  "is"/":" separates them ("the option that does not fit is: A");
+- a concluding sentence that names several options equally (a hedge, "either B or C") is
+  UNKNOWN: the extractor never guesses.
+Numbers: the last `\\boxed{}` or cued number ("= 5.0", "the total is 12", "about twelve metres",
+"1/3", "\\frac{16}{15}", "2 + 4\\sqrt{3}"), ranges being hedges. Open-ended: the last cued span
+("the answer is ...", `\\boxed{...}`), a number when it is one.
+
+`answer_prediction(response, options, kind)` reads the final answer for TAC: the last `<answer>`
+block; with none, a clearly marked final answer (`\\boxed{}`, "Final answer: ...") or an output
+that is nothing but a letter/number; otherwise UNKNOWN (an output truncated in its reasoning has
+no answer: nothing is picked out of reasoning prose).
 
 Everything here is total (any text in, a value out, never an exception) and deterministic.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
+import math
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from nltk.stem import PorterStemmer
+from rapidfuzz import fuzz
 
 from videor2.tasks.common import answers
 
 UNKNOWN = "UNKNOWN"
 
-_LET = "A-J"  # letters recognised before narrowing to the item's options
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What a reasoning text concludes. `evidence` is the sentence the value was read from."""
+
+    value: Any = UNKNOWN
+    evidence: str | None = None
+    confidence: float = 0.0
+    how: str = "none"
+
+    @property
+    def found(self) -> bool:
+        return self.value != UNKNOWN
 
 
-def _valid_letters(options: list[str] | None, n_options: int | None = None) -> str:
-    n = n_options or (len(options) if options else 0) or 5
-    return answers.LETTERS[: max(1, min(n, 10))]
+NOTHING = Conclusion()
+
+# ------------------------------------------------------------------ the reasoning text
+
+_FENCE = re.compile(r"^[ \t]*```[^\n]*$", re.MULTILINE)
+_THINK_OPEN = re.compile(r"<\s*think\s*>", re.IGNORECASE)
+_THINK_CLOSE = re.compile(r"<\s*/\s*think\s*>", re.IGNORECASE)
+_ANSWER_OPEN = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
+_ANSWER_BLOCK = re.compile(r"<\s*answer\s*>(.*?)(?:<\s*/\s*answer\s*>|$)", re.IGNORECASE | re.DOTALL)
+_ANY_TAG = re.compile(r"<\s*/?\s*(?:think|answer|glue)\s*>", re.IGNORECASE)
+
+
+def reasoning_text(response: str | None) -> str | None:
+    """The reasoning of a response: its `<think>` blocks; an unclosed `<think>` up to `<answer>` or
+    the end; with no think tag, the text before `<answer>` (a closing `</think>` alone: the text
+    before it). None when there is none (e.g. the output is only an answer)."""
+    text = _FENCE.sub("", response or "")
+    if not text.strip():
+        return None
+    opens = list(_THINK_OPEN.finditer(text))
+    if opens:
+        parts = []
+        pos = 0
+        for o in opens:
+            if o.start() < pos:
+                continue
+            close = _THINK_CLOSE.search(text, o.end())
+            if close is None:
+                ans = _ANSWER_OPEN.search(text, o.end())
+                parts.append(text[o.end(): ans.start() if ans else len(text)])
+                break
+            parts.append(text[o.end(): close.start()])
+            pos = close.end()
+        body = "\n".join(p.strip() for p in parts).strip()
+        return body or None
+    close = _THINK_CLOSE.search(text)
+    if close is not None:
+        return text[: close.start()].strip() or None
+    ans = _ANSWER_OPEN.search(text)
+    body = text[: ans.start()] if ans else text
+    body = _ANY_TAG.sub(" ", body).strip()
+    if not ans:  # no tags at all: a closing "Final answer: B" / \boxed{B} line is the answer, not reasoning
+        sentences = _sentences(body)
+        if len(sentences) > 1 and _MARKED_FINAL.search(sentences[-1][1]):
+            body = body[: sentences[-1][0]].strip()
+    return body or None
+
+
+# ------------------------------------------------------------------ sentences
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[^\s\d])|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|[A-Z][.)]\s|#))|(?<=[。！？])")
+_LATEX_NOISE = re.compile(r"\\(?:left|right|displaystyle|quad|qquad|,|;|!)|\\\(|\\\)|\\\[|\\\]|\$")
+
+
+_JOIN_NEXT = re.compile(r"(?:[:：]|\\\[|\\\(|=)\s*$")
+
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """(start offset, sentence) pairs; lines of a list and paragraphs are sentences too. A sentence
+    ending in ":" or in an option letter ("the answer is A.") is joined with the next one, so
+    "the answer is:\nA. <text>" and "is A. Markovnikov orientation." stay together."""
+    out: list[list] = []
+    pos = 0
+    cuts = [m for m in _SENTENCE_END.finditer(text)] + [None]
+    for m in cuts:
+        end = m.start() if m else len(text)
+        piece = text[pos:end]
+        if piece.strip():
+            if out and _JOIN_NEXT.search(out[-1][1]):
+                out[-1][1] = text[out[-1][0]:end]
+            else:
+                out.append([pos, piece])
+        if m:
+            pos = m.end()
+    return [(a, b) for a, b in out]
+
+
+_CUE = re.compile(
+    r"\b(?:so|therefore|thus|hence|consequently|accordingly|overall|in\s+conclusion|conclu\w+|answer|correct|"
+    r"right\s+(?:one|option|choice)|best|most\s+(?:likely|appropriate|suitable|accurate|plausible|reasonable|probable|"
+    r"fitting|consistent|similar)|least|likely|final(?:ly)?|must|should\s+be|would\s+be|appears?\s+to|seems?\s+to|"
+    r"matches|match|fits?|aligns?|consistent\s+with|indicates?|suggests?|implies|closest|choose|chose|pick|select|"
+    r"go\s+with|opt\s+for|given\s+(?:this|these|that|the)|based\s+on|which\s+means|this\s+means|we\s+(?:get|find|have)|"
+    r"confirms?|is\s+named|identif\w+|option\s+[A-Z]|actually|wait)\b|所以|答案|因此|故选|选",
+    re.IGNORECASE,
+)
+_UNCERTAIN = (r"\bnot\s+(?:fully\s+|entirely\s+|completely\s+|really\s+|quite\s+|100%\s+)?(?:sure|certain)|"
+              r"\bcan(?:'t|not)\s+(?:tell|determine|decide|be\s+(?:sure|determined|certain))|\bhard\s+to\s+(?:tell|say)|"
+              r"\b(?:both|either)\s+(?:are|is|seem|look|could\s+be)\s+(?:\w+\s+)?(?:possible|plausible|likely|right)|"
+              r"\bare\s+both\s+(?:possible|plausible)|\bimpossible\s+to\s+(?:tell|determine)|\btorn\s+between|"
+              r"no\s+estoy\s+segur|pas\s+s[uû]r|nicht\s+sicher|не\s+уверен|不确定|不確定")
+_HEDGE = re.compile(r"\beither\b|\bor\b|\bboth\b|\bunclear\b|\bnone\s+of\s+the\s+(?:options|choices)|" + _UNCERTAIN,
+                    re.IGNORECASE)
+_UNCERTAINTY = re.compile(_UNCERTAIN, re.IGNORECASE)
+_NEGATION = re.compile(
+    r"(?:\bnot|n't|\bno|\bnever|\bneither|\bnor|\brather\s+than|\binstead\s+of|\bunlike|\bexcept|\bexclude|"
+    r"\brule\s+out|\bruled\s+out|\beliminat\w+|\bincorrect|\bwrong|\bunlikely|\bdoesn't|\bcannot)\b[^.:;]*$",
+    re.IGNORECASE,
+)
+_NEG_AFTER = re.compile(
+    r"^[\s\)\]\*\"'”]*(?:(?:is|are|was|seems|would\s+be|can\s+be)\s+(?:also\s+|clearly\s+|definitely\s+)?"
+    r"(?:not|incorrect|wrong|unlikely|ruled\s+out|eliminated|excluded|false|inconsistent|less\s+likely)|isn't|aren't|"
+    r"does\s+not|doesn't|do\s+not|don't|can(?:not|'t))\b",
+    re.IGNORECASE,
+)
+_INTERVENES = re.compile(r"\b(?:is|are|was|be|:|=)\b|:|=")
+
+
+def _negated(sentence: str, start: int, end: int) -> bool:
+    before = sentence[max(0, start - 160): start]
+    m = _NEGATION.search(before)
+    if m and not _INTERVENES.search(before[m.end():]):
+        return True
+    return bool(_NEG_AFTER.match(sentence[end: end + 40]))
+
+
+# ------------------------------------------------------------------ numbers (also in LaTeX)
+
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}|√\s*\{?([\d.]+|\([^()]*\))\}?")
+_EXPR_OK = re.compile(r"^[\d.+\-*/()\s^πe]*$|^[\d.+\-*/()\s^]*(?:sqrt\([^()]*\)[\d.+\-*/()\s^]*)*$")
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def _eval(node):
+    if isinstance(node, ast.Expression):
+        return _eval(node.body)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        left, right = _eval(node.left), _eval(node.right)
+        if isinstance(node.op, ast.Pow) and abs(right) > 10:
+            raise ValueError("exponent too large")
+        return _OPS[type(node.op)](left, right)
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
+        return _OPS[type(node.op)](_eval(node.operand))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "sqrt" and len(node.args) == 1:
+        return math.sqrt(_eval(node.args[0]))
+    if isinstance(node, ast.Name) and node.id == "pi":
+        return math.pi
+    raise ValueError("not arithmetic")
+
+
+def expression_value(text: str | None) -> float | None:
+    """The value of a short arithmetic expression as models write it: "24/7", "\\frac{16}{15}",
+    "2 + 4\\sqrt{3}", "6+2√3", "(18√61+108)/25", "3.42 m", "349°". None when it is not one."""
+    if not text:
+        return None
+    s = str(text).strip()
+    s = re.sub(r"\\boxed\s*\{(.*)\}", r"\1", s)
+    s = _LATEX_NOISE.sub(" ", s)
+    s = re.sub(r"\\text\s*\{[^{}]*\}|\\mathrm\s*\{[^{}]*\}|\\,|~", " ", s)
+    s = _SQRT.sub(lambda m: f"sqrt({m.group(1) or m.group(2)})", s)
+    for _ in range(4):
+        s = _FRAC.sub(r"((\1)/(\2))", s)
+    s = s.replace("\\pi", "pi").replace("π", "pi").replace("\\times", "*").replace("×", "*").replace("\\cdot", "*")
+    s = s.replace("−", "-").replace("^", "**").replace("{", "(").replace("}", ")")
+    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", s)
+    s = re.sub(r"\s*(?:°|degrees?|%|[a-zA-Z\u4e00-\u9fff]+\^?\d?)\s*$", "", s) if not s.strip().endswith(")") or "sqrt" not in s else s
+    s = re.sub(r"(?<=[\d)])\s*(?=sqrt|pi|\()", "*", s)
+    s = re.sub(r"(?<=\))\s*(?=\d)", "*", s)
+    s = s.strip().rstrip(".")
+    if not s or not re.fullmatch(r"[\d.+\-*/() ]*(?:(?:sqrt|pi)[\d.+\-*/() ]*)*", s) or not re.search(r"\d", s):
+        return None
+    try:
+        value = _eval(ast.parse(s, mode="eval"))
+    except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, TypeError, RecursionError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 # ------------------------------------------------------------------ multiple choice
 
-_OPT_WORD = r"(?:option|choice|letter|opción|opcion|option|选项|選項|вариант)?"
-# A cue that ends right before the letter.
-_PRE_CUES = [
-    # "the (final/correct/best) answer is/should be/must be/: (C)"
-    r"answer\s*(?:is|should\s+be|would\s+be|must\s+be|has\s+to\s+be|will\s+be|seems\s+to\s+be|appears\s+to\s+be|is\s+likely|is\s+probably|is\s+clearly|is\s+definitely|here\s+is|=|:|：|-|—)",
-    # "I('ll) choose / pick / select / go with / opt for / settle on / lean towards (option) C"
-    r"(?:I|I'll|I\s+will|I'd|I\s+would|I'm\s+going\s+to|let's|let\s+me|we|we'll)\s+(?:choose|pick|select|go\s+with|opt\s+for|settle\s+on|stick\s+with|lean\s+(?:towards?|to)|mark|answer)",
-    r"(?:going|go)\s+with",
-    r"I\s+(?:think|believe|guess|bet|reckon)\s+(?:it's|it\s+is|the\s+answer\s+is|that's)",
-    r"(?:corresponds?|points?|leads?|refers?)\s+to",
-    # "so / therefore / thus / hence / actually / wait, (it's|it must be|the answer is) C"
-    r"(?:so|therefore|thus|hence|actually|wait|ok(?:ay)?|conclusion)\s*[,:]?\s*(?:it(?:'s|\s+is|\s+must\s+be|\s+should\s+be|\s+has\s+to\s+be|\s+would\s+be)|that(?:'s|\s+is|\s+makes\s+it|\s+means)|the\s+answer(?:'s|\s+is)|I\s+(?:think|believe|guess)(?:\s+it's)?|I'll\s+say|it's\s+(?:definitely|clearly|probably))?\s*(?:definitely|clearly|probably|actually|really)?",
-    r"(?:it|this|that)\s+(?:must|should|has\s+to|would|will|can\s+only)\s+be",
-    r"(?:it|that)(?:'s|\s+is)\s+(?:definitely|clearly|probably|most\s+likely|likely|obviously|indeed)",
-    r"(?:most\s+likely|the\s+best\s+(?:fit|match|choice|option)\s+is|best\s+(?:fit|match)\s+is|the\s+(?:correct|right)\s+(?:one|option|choice)\s+is)",
-    r"(?:correct\s+(?:option|choice|letter)\s+is|right\s+(?:option|choice)\s+is)",
-    # non-English: zh, es, fr, de, ru, pt, it
-    r"(?:答案(?:是|为|應該是|应该是|選|选)?|所以(?:答案)?(?:是|选|選)?|因此(?:选|選|是)?|应该选|應該選|选择|選擇|选|選|应该是|應該是)\s*[:：]?",
-    r"(?:la\s+respuesta(?:\s+correcta)?\s+es|respuesta\s*:|elijo|escojo|me\s+quedo\s+con|entonces(?:\s+es)?|por\s+lo\s+tanto(?:\s+es)?)(?:\s+la)?",
-    r"(?:la\s+(?:bonne\s+)?réponse\s+(?:est|serait)|je\s+choisis|donc(?:\s+c'est)?|c'est\s+donc)",
-    r"(?:die\s+(?:richtige\s+)?antwort\s+ist|ich\s+wähle|also(?:\s+ist\s+es)?|daher(?:\s+ist\s+es)?)",
-    r"(?:(?:правильный\s+)?ответ\s*(?:[:—–-]|это)?|значит|итак|выбираю)",
-    r"(?:a\s+resposta(?:\s+correta)?\s+é|la\s+risposta(?:\s+corretta)?\s+è)",
-]
-_CUE_SRC = r"(?:" + "|".join(_PRE_CUES) + r")"
-_CUE_ONLY = re.compile(_CUE_SRC + r"\s*" + _OPT_WORD, re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=32)
-def _patterns(valid: str) -> tuple[re.Pattern, re.Pattern]:
-    v = f"[{valid}{valid.lower()}]"
-    pre = re.compile(
-        _CUE_SRC + r"\s*" + _OPT_WORD + r"\s*[\(\[\*\"'“]*\s*(" + v + r")\s*[\)\]\*\"'”]*(?![\w'’])",
-        re.IGNORECASE,
-    )
-    # "Option C is correct", "(B) is the right answer", "B fits best", "C 是正确的".
-    post = re.compile(
-        r"(?<![\w'’])(?:option|choice)?\s*[\(\[\*]*(" + v + r")[\)\]\*]*\s*"
-        r"(?:is|seems|looks|must\s+be|should\s+be)\s+(?:definitely\s+|clearly\s+|therefore\s+|thus\s+|indeed\s+)?(?:the\s+)?"
-        r"(?:correct|right|answer|best|most\s+(?:likely|accurate|appropriate|plausible|reasonable)|true|one)(?!\w)"
-        r"|(?<![\w'’])[\(\[]?(" + v + r")[\)\]]?\s*(?:fits\s+best|is\s+it|it\s+is)(?!\w)"
-        r"|(?<![\w'’])[\(\[]?(" + v + r")[\)\]]?\s*(?:是正确的|正确|是對的|是对的|es\s+(?:la\s+)?correcta|est\s+(?:la\s+)?bonne|ist\s+richtig|верн)",
-        re.IGNORECASE,
-    )
-    return pre, post
-
-
-def _finditer_overlapping(pat: re.Pattern, text: str):
-    pos = 0
-    while pos <= len(text):
-        m = pat.search(text, pos)
-        if not m:
-            return
-        yield m
-        pos = m.start() + 1
-
-
-# A letter that immediately follows a negation or a question is not a conclusion.
-_NEG_BEFORE = re.compile(r"(?:\bnot|n't|\bno|\bnever|不是|不|no\s+es|pas|nicht|не)\s*(?:option|choice)?\s*[\(\[]?$", re.IGNORECASE)
-_HEDGE_AFTER = re.compile(r"^\s*[\)\]]?\s*(?:or|and|/|vs\.?|versus|o|ou|oder|или|还是|或)\s+(?:option\s+|choice\s+)?\(?[" + _LET + r"]\b", re.IGNORECASE)
-_QUESTION_AFTER = re.compile(r"^[\)\]\*]?\s*\?")
-_NEG_AFTER = re.compile(r"^[\)\]\*]?\s*(?:is\s+(?:not|wrong|incorrect|unlikely|out)|isn't|can't|cannot|doesn't|is\s+ruled)", re.IGNORECASE)
-
-_SENT_SPLIT = re.compile(r"(?<=[.!?。！？\n])\s*")
-_CONCLUDING = re.compile(
-    r"\b(?:so|therefore|thus|hence|answer|conclusion|correct|must|final(?:ly)?|actually|best\s+(?:fit|match)|"
-    r"I\s+(?:choose|pick|select|go\s+with|think\s+it's)|that's|that\s+is)\b|所以|答案|因此|respuesta|réponse|antwort|ответ",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
-class _Hit:
-    pos: int
-    value: Any
-    how: str
+class _Mention:
+    letter: str
+    strength: int  # 3 explicit answer, 2 letter reference, 1 content
+    score: float
+    start: int
+    end: int
 
 
-def _letter_hits(text: str, valid: str) -> list[_Hit]:
-    hits = []
-    pre, post = _patterns(valid)
-    seen = set()
-    for pat, how in ((pre, "cue"), (post, "post")):
-        for m in _finditer_overlapping(pat, text):
-            idx = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i))
-            letter = m.group(idx)
-            # bare lowercase letters are words ("so a ...", "answer is a bit"), except "(b)" / "option c"
-            raw_start = m.start(idx)
-            decorated = (raw_start > 0 and text[raw_start - 1] in "([*\"'“") or re.search(
-                r"(?:option|choice|letter|opción|选项|вариант)\s*$", text[max(0, raw_start - 12):raw_start], re.IGNORECASE)
-            if letter.islower() and (not decorated or text[raw_start - 1] in "\"'“"):
-                continue
-            letter = letter.upper()
-            if letter not in valid:
-                continue
-            if how == "cue":
-                after = text[m.end(idx):]
-                if _HEDGE_AFTER.match(after) or _QUESTION_AFTER.match(after) or _NEG_AFTER.match(after):
-                    continue
-                # "so A man walks in": the article, not option A
-                if letter == "A" and not decorated and re.match(r"\s+(?!is\b|was\b|because\b|since\b|as\b|and\b|for\b|it\b|then\b|here\b|too\b|again\b|after\b|fits\b|matches\b|seems\b)[a-z]", after):
-                    continue
-                if letter == "I" and re.match(r"\s+[a-z]", after):
-                    continue
-            if _NEG_BEFORE.search(text[max(0, raw_start - 14):raw_start]):
-                continue
-            if m.start(idx) not in seen:
-                seen.add(m.start(idx))
-                hits.append(_Hit(m.start(idx), letter, how))
-    return hits
+def _valid_letters(options: list[str] | None, question: str | None) -> str:
+    if options:
+        return answers.LETTERS[: max(1, min(len(options), 26))]
+    found = re.findall(r"(?:^|\n|\s)\(?([A-J])[.)]\s", question or "")
+    n = max((ord(c) - 64 for c in found), default=0)
+    return answers.LETTERS[: max(n, 5)]
 
 
-def _cue_text_hits(text: str, options: list[str]) -> list[_Hit]:
-    """A cue followed directly by an option's text: 'the correct choice is "3"', 'answer: garlic'."""
-    bodies = [answers._norm(answers.strip_option_prefix(o)) for o in options]
-    order = sorted((i for i, b in enumerate(bodies) if b), key=lambda i: -len(bodies[i]))
-    hits = []
-    for m in _CUE_ONLY.finditer(text):
-        after = answers._norm(text[m.end(): m.end() + 200])
-        after = re.sub(r"^(?:the|an?)\s+", "", after)
-        for i in order:
-            body = re.sub(r"^(?:the|an?)\s+", "", bodies[i])
-            if body and (after == body or after.startswith(body + " ")):
-                hits.append(_Hit(m.end(), answers.LETTERS[i], "cue_text"))
-                break
-    return hits
+def _strong_patterns(valid: str) -> list[re.Pattern]:
+    v = f"[{valid}{valid.lower()}]"
+    V = f"[{valid}]"
+    return [
+        re.compile(rf"\\boxed\s*\{{\s*\(?\s*({v})\s*\)?\s*(?:[.:][^{{}}]*)?\}}"),
+        re.compile(rf"\banswer\s*(?:is|should\s+be|would\s+be|must\s+be|will\s+be|here\s+is|=|:|：)\s*(?:option|choice)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])(?!\s+[a-z]{{2,}}\s+[a-z])", re.IGNORECASE),
+        re.compile(rf"\b(?:correct|right|best|final|most\s+\w+)\s+(?:option|choice|answer|letter|one|statement)\s*(?:is|would\s+be|=|:)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
+        re.compile(rf"\b(?:I|I'll|I\s+will|I\s+would|we|let's)\s+(?:choose|pick|select|go\s+with|opt\s+for)\s*(?:option|choice)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
+        re.compile(rf"(?<![\w'’])[(\[\"'*“]*\s*(?:option|choice)?\s*({V})[)\]\"'*”]*\s+(?:is|would\s+be|seems|must\s+be)\s+(?:the\s+)?(?:correct|right|best|most\s+\w+|answer)\b", re.IGNORECASE),
+        re.compile(rf"\b(?:option|choice|statement|letter)\s+(?:is|would\s+be|=)\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
+        # "so it's B, not C", "So, B.", "That leaves B", "it must be D"
+        re.compile(rf"(?i:\b(?:it's|it\s+is|it\s+must\s+be|it\s+has\s+to\s+be|that's|that\s+leaves|which\s+leaves|"
+                   rf"leaves\s+(?:us\s+with\s+)?(?:option\s+)?|left\s+with|so|thus|therefore|hence))\s*,?\s*[(\[\"'*“]*\s*({V})\b(?![\w'’])(?!\s+[a-z])"),
+        # other languages: "la respuesta correcta es la D", "donc c'est C", "die richtige Antwort ist A"
+        re.compile(rf"(?i:respuesta(?:\s+correcta)?\s+es(?:\s+la)?|r[ée]ponse(?:\s+correcte)?\s+est|c'est|antwort\s+ist|"
+                   rf"ответ\s*(?:[:—–-]|это)?|resposta(?:\s+correta)?\s+[ée]|risposta(?:\s+corretta)?\s+[èe])\s*[(\[\"'*“]*\s*({V})\b"),
+        re.compile(rf"(?:答案|故选|所以选|应选|选)\s*(?:是|为)?\s*[:：]?\s*\(?({V})\)?"),
+    ]
 
 
-def _option_text_hits(text: str, options: list[str]) -> list[_Hit]:
-    """An option's full text stated in a concluding sentence."""
-    hits = _cue_text_hits(text, options)
-    bodies = [answers._norm(answers.strip_option_prefix(o)) for o in options]
-    if not any(len(b) >= 3 for b in bodies):
-        return hits
-    pos = 0
-    for sentence in _SENT_SPLIT.split(text):
-        start = text.find(sentence, pos) if sentence else pos
-        pos = max(pos, start + len(sentence))
-        if not sentence.strip() or not _CONCLUDING.search(sentence):
-            continue
-        norm = answers._norm(sentence)
+def _reference_patterns(valid: str) -> list[re.Pattern]:
+    V = f"[{valid}]"
+    v = f"[{valid.lower()}]"
+    return [
+        re.compile(rf"\b(?:option|choice|letter|graph|image|figure|picture|diagram|statement|answer|shape|item)\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
+        re.compile(rf"\(({V}|{v})\)"),
+        re.compile(rf"(?:^|\n)\s*[*\-•]*\s*\**({V})[.):：]\**\s"),
+        re.compile(rf"[\"'“‘]({V})[\"'”’]"),
+        re.compile(rf"(?:\bis|\bbe|:)\s*\**({V})\**\s*(?:[.!,;]|$)"),
+    ]
+
+
+_STEMMER = PorterStemmer()
+_STOP = frozenset("a an the of to in on at for and or with by from that this it its is are was were be been as "
+                  "he she they his her their them there which who what s".split())
+_NEG_WORDS = frozenset({"not", "no", "never", "non", "nt", "neither", "nor"})
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _STEMMER.stem(word)
+
+
+def _stemmed(norm: str) -> str:
+    """Words reduced to their stems ("stands beside" and "stand beside" meet)."""
+    return " ".join(_stem(w) for w in norm.split())
+
+
+def _norm_option(option: str) -> str:
+    s = answers.strip_option_prefix(option or "")
+    s = _LATEX_NOISE.sub(" ", s)
+    s = re.sub(r"\\(?:mathrm|text|textbf|mathbf)\s*\{([^{}]*)\}", r"\1", s)
+    return answers._norm(s)
+
+
+def _option_numbers(option: str) -> list[float]:
+    s = answers.strip_option_prefix(option or "")
+    s = re.sub(r"[a-zA-Z]+\s*\^\s*\{?\d\}?|\$", " ", s)  # units with exponents: m^{3}
+    value = expression_value(s)
+    if value is not None:
+        return [value]
+    return [float(x.replace(",", "")) for x in re.findall(r"-?\d+(?:,\d{3})*(?:\.\d+)?", s)]
+
+
+def _numbers_in(sentence: str) -> list[float]:
+    out = []
+    for m in re.finditer(r"\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|-?\d+(?:,\d{3})*(?:\.\d+)?", sentence):
+        v = expression_value(m.group(0)) if "frac" in m.group(0) else float(m.group(0).replace(",", ""))
+        if v is not None:
+            out.append(v)
+    return out
+
+
+def _same_number(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+class _Options:
+    """The options of one item, prepared once for matching against many sentences."""
+
+    def __init__(self, options: list[str] | None):
+        self.raw = list(options or [])
+        self.norm = [_stemmed(_norm_option(o)) for o in self.raw]
+        self.numbers = [_option_numbers(o) for o in self.raw]
+        self.images = {}
+        for i, o in enumerate(self.raw):
+            m = re.fullmatch(r"\s*<\s*image\s*(\d+)\s*>\s*", o or "", re.IGNORECASE)
+            if m:
+                self.images[m.group(1)] = answers.LETTERS[i]
+        numeric = [n for n in self.numbers if n]
+        # options that are numbers are matched by value, not by text
+        self.by_number = len(numeric) == len(self.raw) and len(self.raw) > 1 and all(
+            len(n) >= 1 for n in self.numbers) and len({tuple(n) for n in self.numbers}) == len(self.raw)
+
+    def content_mentions(self, sentence: str) -> list[_Mention]:
+        if not self.raw:
+            return []
+        out: list[_Mention] = []
+        if self.images:
+            for m in re.finditer(r"\b(?:image|picture|graph|figure)\s*(\d+)\b", sentence, re.IGNORECASE):
+                if m.group(1) in self.images:
+                    out.append(_Mention(self.images[m.group(1)], 2, 100.0, m.start(), m.end()))
+            return out
+        if self.by_number:
+            found = _numbers_in(_LATEX_NOISE.sub(" ", sentence))
+            if not found:
+                return out
+            hits = [i for i, nums in enumerate(self.numbers) if all(any(_same_number(n, f) for f in found) for n in nums)
+                    and any(_same_number(n, found[-1]) for n in nums)]
+            if hits:
+                most = max(len(self.numbers[i]) for i in hits)
+                best = [i for i in hits if len(self.numbers[i]) == most]
+                if len(best) == 1:
+                    pos = sentence.rfind(str(self.numbers[best[0]][0]).rstrip("0").rstrip(".")) if self.numbers[best[0]] else -1
+                    pos = max(pos, 0)
+                    out.append(_Mention(answers.LETTERS[best[0]], 1, 100.0, pos, pos + 1))
+            return out
+        norm_sentence = _stemmed(answers._norm(_LATEX_NOISE.sub(" ", sentence)))
+        if not norm_sentence:
+            return []
+        picked = self._by_text(norm_sentence)
+        if picked is not None:
+            score, i, span = picked
+            start, end = _map_span(sentence, norm_sentence, span)
+            out.append(_Mention(answers.LETTERS[i], 1, score, start, end))
+        return out
+
+    def _by_text(self, sent: str):
+        """(option index, score, span in `sent`) of the one option whose text the sentence states,
+        or None. Exact (stemmed) containment first; otherwise the fuzzy partial ratio, where options
+        within 10 points of the best are told apart by their distinctive words (those no other
+        option has), negations included ("is inside" vs "is not inside")."""
         found = []
-        for i, body in enumerate(bodies):
-            if len(body) < 3:
+        for i, body in enumerate(self.norm):
+            if len(body) < 2:
                 continue
-            m = re.search(rf"(?<!\w){re.escape(body)}(?!\w)", norm)
-            if m and not re.search(r"(?:\bnot|n t|\bno|never|rather than|instead of|unlike|neither|nor)\s+(?:\w+\s+){0,2}$", norm[: m.start()]):
-                found.append((len(body), i))
-        if found:
-            longest = max(f[0] for f in found)
-            best = [i for n, i in found if n == longest]
-            # several different options in one concluding sentence is a comparison, not a choice,
-            # unless one contains the others ("dark red" vs "red")
-            distinct = [i for n, i in found if not any(bodies[i] in bodies[j] and i != j for _, j in found)]
-            if len(best) == 1 and len(distinct) == 1:
-                hits.append(_Hit(start + len(sentence) - 1, answers.LETTERS[best[0]], "text"))
-    return hits
+            m = re.search(rf"(?<!\w){re.escape(body)}(?!\w)", sent)
+            if m:
+                found.append((100.0, i, (m.start(), m.end())))
+            elif 4 <= len(body) <= len(sent):
+                al = fuzz.partial_ratio_alignment(body, sent, score_cutoff=75)
+                if al:
+                    found.append((al.score, i, (al.dest_start, al.dest_end)))
+        if not found:
+            return None
+        found.sort(key=lambda x: -x[0])
+        best = found[0][0]
+        if best < 85:
+            return None
+        close = [f for f in found if f[0] >= best - 10]
+        if len(close) > 1:
+            # exact hits: an option inside another one's text ("red" in "dark red") gives way to the longer
+            exact = [f for f in close if f[0] == 100.0]
+            if len(exact) > 1:
+                exact = [f for f in exact if not any(g is not f and self.norm[f[1]] in self.norm[g[1]] for g in exact)]
+                close = exact if len(exact) == 1 else close
+        if len(close) > 1:
+            close = [f for f in close if self._distinct_ok(f[1], [g[1] for g in close], sent, f[2])]
+        if len(close) != 1:
+            return None
+        return close[0]
+
+    def _distinct_ok(self, i: int, rivals: list[int], sent: str, span: tuple[int, int]) -> bool:
+        words = set(self.norm[i].split())
+        others = set().union(*(set(self.norm[j].split()) for j in rivals if j != i))
+        window = set(sent[max(0, span[0] - 40): span[1] + 40].split())
+        own = words - others - _STOP
+        theirs = others - words - _STOP
+        if own and not own <= window:
+            return False
+        return not (theirs & window & _NEG_WORDS) and not (theirs and theirs <= window)
 
 
-_HEDGE = re.compile(
-    r"\b(?:could|might|may)\s+(?:be|either\s+be)\s+(?:either\s+)?(?:option\s+)?\(?[" + _LET + r"]\)?\s*(?:or|and|/)\s"
-    r"|\btorn\s+between|\bnot\s+(?:fully\s+|entirely\s+|completely\s+|really\s+|quite\s+)?(?:sure|certain)"
-    r"|\bhard\s+to\s+(?:tell|say)|\bcan(?:'t|not)\s+(?:tell|decide|be\s+sure)|\b(?:both|either)\s+(?:seem|look|are|could)\s+(?:plausible|possible|likely|right)"
-    r"|\bare\s+both\s+(?:possible|plausible)|no\s+estoy\s+segur|不确定|不確定|pas\s+sûr|nicht\s+sicher|не\s+уверен",
-    re.IGNORECASE,
-)
+def _map_span(sentence: str, norm: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Approximate a span of the normalised sentence back onto the sentence (for the negation check)."""
+    if not norm:
+        return 0, 0
+    ratio = len(sentence) / max(len(norm), 1)
+    return int(span[0] * ratio), int(span[1] * ratio)
 
 
-def _hedge_hits(text: str) -> list[_Hit]:
-    return [_Hit(m.start(), UNKNOWN, "hedge") for m in _HEDGE.finditer(text)]
+def _mentions(sentence: str, valid: str, opts: _Options, lower_ok: bool) -> list[_Mention]:
+    found: list[_Mention] = []
+    for strength, pats in ((3, _strong_patterns(valid)), (2, _reference_patterns(valid))):
+        for pat in pats:
+            for m in pat.finditer(sentence):
+                raw = m.group(1)
+                letter = raw.upper()
+                if letter not in valid:
+                    continue
+                if raw.islower():
+                    # "(b)" always names an option; a bare "a"/"b" only where the item uses lowercase letters
+                    wrapped = sentence[max(0, m.start(1) - 1): m.end(1) + 1] == f"({raw})"
+                    if not (wrapped or lower_ok) or re.match(r"\s+[a-z]", sentence[m.end(1):]):
+                        continue
+                if letter == "A" and strength == 2 and re.match(r"\s+[a-z]", sentence[m.end(1):]) and "(" not in m.group(0):
+                    continue  # the article "A man ..."
+                if letter == "I" and re.match(r"\s+[a-z]", sentence[m.end(1):]):
+                    continue  # the pronoun
+                if _negated(sentence, m.start(1), m.end(1)):
+                    continue
+                found.append(_Mention(letter, strength, 100.0, m.start(1), m.end(1)))
+    for mention in opts.content_mentions(sentence):
+        if not _negated(sentence, mention.start, mention.end):
+            found.append(mention)
+    return found
 
 
-def conclude_letter(text: str | None, options: list[str] | None = None, n_options: int | None = None) -> str:
-    """The option letter a reasoning text concludes last, or UNKNOWN."""
-    if not text or not text.strip():
-        return UNKNOWN
-    try:
-        valid = _valid_letters(options, n_options)
-        hits = _letter_hits(text, valid) + _hedge_hits(text)
-        if options:
-            hits += _option_text_hits(text, options)
-        if not hits:
-            return UNKNOWN
-        return max(hits, key=lambda h: h.pos).value
-    except Exception:  # noqa: BLE001 - the contract is "never raise"
-        return UNKNOWN
+def _choice(mentions: list[_Mention]) -> tuple[str | None, bool]:
+    """(letter, ambiguous): the one option a sentence names at its strongest level."""
+    if not mentions:
+        return None, False
+    top = max(m.strength for m in mentions)
+    letters = {m.letter for m in mentions if m.strength == top}
+    if len(letters) == 1:
+        return letters.pop(), False
+    if top == 3:  # several explicit answers in one sentence: the last one stated
+        return max((m for m in mentions if m.strength == 3), key=lambda m: m.start).letter, False
+    return None, True
+
+
+_LOWERCASE_LETTERS = re.compile(r"\([a-e]\)|(?:^|\s)[a-e]\)\s|\b(?:either|with)\s+a\s+or\s+b\b")
+_HYPOTHESIS = re.compile(r"^\W*(?:if|suppose|assum\w*|let's\s+(?:try|assume|check|test|consider)|for\s+example|e\.g\.|check)\b",
+                         re.IGNORECASE)
+
+
+def looping(text: str) -> bool:
+    """A text that ends in a loop: a short piece repeated at least 5 times in a row (generation ran
+    until the token limit)."""
+    tail = text[-400:]
+    return bool(re.search(r"(.{4,80}?)(?:\s*\1){4,}\s*\S{0,80}$", tail, re.DOTALL))
+
+
+def conclude_letter(text: str | None, options: list[str] | None = None, question: str | None = None) -> Conclusion:
+    if not text or not text.strip() or looping(text):
+        return NOTHING
+    valid = _valid_letters(options, question)
+    opts = _Options(options)
+    lower_ok = bool(_LOWERCASE_LETTERS.search(question or "")) or bool(
+        options and any(re.match(r"\s*\(?[a-e][.)]\s", o or "") for o in options))
+    sentences = _sentences(text)
+    last = len(sentences) - 1
+    fallback = None  # a mention in one of the last two sentences without a conclusion cue
+    for k in range(last, -1, -1):
+        _, sentence = sentences[k]
+        if _HYPOTHESIS.match(sentence):
+            continue
+        mentions = _mentions(sentence, valid, opts, lower_ok)
+        strong = [m for m in mentions if m.strength == 3]
+        if not strong and _UNCERTAINTY.search(sentence) and fallback is None:
+            return Conclusion(UNKNOWN, sentence.strip()[:300], 0.7, "hedge")  # "not sure; both possible"
+        if not mentions:
+            continue
+        cued = bool(_CUE.search(sentence)) or bool(strong)
+        letter, ambiguous = _choice(mentions)
+        if not cued:
+            complete = re.search(r"[.!?。！？)\]]\W*$", sentence.strip())
+            if k >= last - 1 and fallback is None and not ambiguous and complete:
+                fallback = (letter, sentence, max(m.strength for m in mentions if m.letter == letter))
+            continue
+        if ambiguous:
+            if _HEDGE.search(sentence):
+                return Conclusion(UNKNOWN, sentence.strip()[:300], 0.6, "hedge")
+            continue
+        strength = max(m.strength for m in mentions if m.letter == letter)
+        return _letter_conclusion(letter, sentence, strength, cued=True)
+    if fallback is not None:
+        return _letter_conclusion(fallback[0], fallback[1], fallback[2], cued=False)
+    return NOTHING
+
+
+def _letter_conclusion(letter: str, sentence: str, strength: int, cued: bool) -> Conclusion:
+    confidence = {3: 0.95, 2: 0.85, 1: 0.8}[strength] * (1.0 if cued else 0.85)
+    how = {3: "letter", 2: "letter_reference", 1: "option_content"}[strength]
+    return Conclusion(letter, sentence.strip()[:300], round(confidence, 3), how)
 
 
 # ------------------------------------------------------------------ numbers
 
-_NUM_WORDS = (
-    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
-)
-_NUM_TOKEN = re.compile(
-    r"(?<![\w.])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w.]*\d)"
-    r"|\b(?:" + _NUM_WORDS + r")(?:[\s-]+(?:and[\s-]+)?(?:" + _NUM_WORDS + r"))*\b",
-    re.IGNORECASE,
-)
 _NUM_CUE = re.compile(
-    r"\b(?:answer(?:\s+is|\s+should\s+be|\s+would\s+be)?|so|therefore|thus|hence|total(?:\s+is|\s+of)?|in\s+total|in\s+all|altogether|overall|"
-    r"estimate|estimated|approximately|roughly|about|around|nearly|close\s+to|that's|that\s+is|which\s+is|which\s+makes|gives|giving|"
-    r"equals|makes|actually|final(?:ly)?|result|there\s+(?:are|is|were)|I\s+count(?:ed)?|count\s+is|comes?\s+to|adds\s+up\s+to|"
-    r"it's|it\s+is|must\s+be|should\s+be|would\s+be|is\s+about|measures|"
-    r"son|hay|en\s+total|il\s+y\s+a|environ|donc|es\s+gibt|sind|insgesamt|etwa|итого|ответ|всего|примерно)\b"
-    r"|=|≈|~|答案(?:是|为)?|所以|一共|总共|大约|约",
+    r"\b(?:answer|so|therefore|thus|hence|total|in\s+total|in\s+all|altogether|overall|estimate[ds]?|approximately|roughly|"
+    r"about|around|nearly|close\s+to|that's|that\s+is|which\s+is|gives?|giving|equals|makes|actually|final(?:ly)?|result|"
+    r"there\s+(?:are|is|were)|count(?:ed|ing)?|comes?\s+to|adds?\s+up\s+to|must\s+be|should\s+be|would\s+be|is|are|was|"
+    r"measures|we\s+have|have|has|contains?|shows?|see)\b|=|≈|~|答案|所以|一共|总共|大约|约",
     re.IGNORECASE,
 )
-_BOUNDARY = re.compile(r"[.!?。！？;\n](?!\d)")
-_NOT_A_NUMBER_ONE = re.compile(r"^one\s+(?:of|on|in|that|which|who|by|at|more|another|side)\b|^one(?:'s)?\s*$", re.IGNORECASE)
+# where the value follows: the last of these in a sentence is the anchor ("... is moving at 24/7 ft/s
+# when the bottom is 7 ft away": "therefore ... at" anchors 24/7, not the 7 of the subordinate clause)
+_NUM_ANCHOR = re.compile(
+    r"\b(?:answer(?:\s+is)?|therefore|thus|hence|so|total(?:\s+is)?|in\s+total|altogether|final(?:ly)?|result|"
+    r"approximately|about|around|roughly|equals|comes?\s+to|adds?\s+up\s+to|there\s+(?:are|is|were)|we\s+have|contains?|"
+    r"count(?:ed)?|is|are|be|at|of)\b|=|≈|:|答案|一共|总共",
+    re.IGNORECASE,
+)
+_STRONG_ANCHOR = re.compile(r"\b(?:answer|therefore|thus|hence|so|total|final(?:ly)?|result|altogether|in\s+total)\b|≈|答案",
+                            re.IGNORECASE)
+_MATH_SPAN = re.compile(
+    r"(?<![A-Za-z0-9_^])(?:[-−]\s*)?(?:\\(?:[dt]?frac|sqrt|pi|cdot|times)\b|\d|√|π|\.\d)"
+    r"(?:\\(?:[dt]?frac|sqrt|pi|cdot|times)\b|[\d.,+\-−*/{}()√π×·]|\s(?=[\d+\-−*/×·\\√({]))*"
+)
+_WORD_NUMBER = re.compile(
+    r"\b(?:one[\s-]+(?:third|quarter|fourth|fifth|half)|two[\s-]+thirds|three[\s-]+quarters|"
+    r"no|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|half)"
+    r"(?:[\s-]+(?:and[\s-]+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred))*\b",
+    re.IGNORECASE,
+)
+_FRACTION_WORDS = {"half": 0.5, "one third": 1 / 3, "one-third": 1 / 3, "one quarter": 0.25, "one-quarter": 0.25,
+                   "one fourth": 0.25, "one-fourth": 0.25, "one fifth": 0.2, "one-fifth": 0.2, "one half": 0.5,
+                   "one-half": 0.5, "two thirds": 2 / 3, "two-thirds": 2 / 3, "three quarters": 0.75,
+                   "three-quarters": 0.75}
+_NO_COUNT = re.compile(r"\bno\s+(?:other\s+)?(?:[a-z]+\s+){0,3}?(?:are|is|were|missing|left|remain\w*|objects?|items?|"
+                       r"bricks?|people|persons?|one|ones|such)\b", re.IGNORECASE)
 
 
-def _number_hits(text: str) -> list[_Hit]:
-    hits = []
-    for cue in _NUM_CUE.finditer(text):
-        rest = text[cue.end():]
-        stop = _BOUNDARY.search(rest)
-        clause = rest[: stop.start()] if stop else rest
-        clause = clause[:80]
-        for m in _NUM_TOKEN.finditer(clause):
-            token = m.group(0)
-            before = clause[: m.start()]
-            if token.lower() == "one" and (_NOT_A_NUMBER_ONE.match(clause[m.start():]) or re.search(r"(?:the|this|that|each|any|every|no)\s+$", before, re.IGNORECASE)):
-                continue
-            if re.search(r"(?:\bnot|n't|不是)\s*$", before, re.IGNORECASE):
+def _span_value(token: str) -> float | None:
+    t = token.strip().rstrip(".,")
+    low = t.lower()
+    if low in _FRACTION_WORDS:
+        return _FRACTION_WORDS[low]
+    if low == "no":
+        return 0.0
+    if re.fullmatch(r"[a-z\s-]+", low):
+        return answers._words_to_number(low)
+    value = expression_value(t)
+    if value is not None:
+        return value
+    return answers.parse_number(t)
+
+
+def _number_candidates(clean: str) -> list[tuple[int, int, str]]:
+    spans = [(m.start(), m.end(), m.group(0)) for m in _MATH_SPAN.finditer(clean) if re.search(r"\d", m.group(0))]
+    for m in _WORD_NUMBER.finditer(clean):
+        word = m.group(0).lower()
+        if word == "no":
+            continue
+        if word == "one" and re.match(r"\s*(?:of|another|side|by|more|on|in|that|which|who|'s)\b", clean[m.end():]):
+            continue
+        spans.append((m.start(), m.end(), m.group(0)))
+    if any(re.search(r"\d", t) for _, _, t in spans):
+        # a sentence that states digits gives its value in digits; "two adjacent trees" is no value
+        return sorted(sp for sp in spans if re.search(r"\d", sp[2]))
+    for m in _NO_COUNT.finditer(clean):
+        spans.append((m.start(), m.start() + 2, "no"))
+    for m in re.finditer(r"\bnone\s+of\b", clean, re.IGNORECASE):
+        spans.append((m.start(), m.start() + 4, "no"))
+    return sorted(spans)
+
+
+def conclude_number(text: str | None) -> Conclusion:
+    pos, c = _number_conclusion(text)
+    return c
+
+
+def _number_conclusion(text: str | None) -> tuple[int, Conclusion]:
+    """(offset of the evidence sentence, conclusion) of the last concluded number."""
+    if not text or not text.strip() or looping(text):
+        return -1, NOTHING
+    sentences = _sentences(text)
+    last = len(sentences) - 1
+    for k in range(last, -1, -1):
+        offset, sentence = sentences[k]
+        boxed = list(_BOXED.finditer(sentence))
+        for m in reversed(boxed):
+            v = expression_value(m.group(1))
+            if v is None:
+                v = answers.parse_number(m.group(1))
+            if v is not None:
+                return offset, Conclusion(v, sentence.strip()[:300], 0.95, "boxed")
+        if _HYPOTHESIS.match(sentence):
+            continue
+        clean = _LATEX_NOISE.sub(" ", sentence)
+        clean = re.sub(r"\\text\s*\{[^{}]*\}|\\mathrm\s*\{[^{}]*\}|\^\s*\{?\d+\}?", " ", clean)
+        candidates = _number_candidates(clean)
+        if not candidates or not (_NUM_CUE.search(clean) or k == last):
+            continue
+        anchors = [m for m in _NUM_ANCHOR.finditer(clean)]
+        strong = [m for m in anchors if _STRONG_ANCHOR.fullmatch(m.group(0).strip())]
+        chosen = None
+        for anchor in (strong[-1:] if strong else []) + anchors[::-1]:
+            after = [c for c in candidates if c[0] >= anchor.end()]
+            if after:
+                chosen = after[0]
                 break
-            after = clause[m.end():]
-            if re.match(r"\s*(?:or|to|-|–)\s*[-−]?\d", after) and not re.search(r"\d\s*(?:-|–)\s*\d", token):
-                # "between 3 and 5", "3 or 4": a range is a hedge, unless a later cue settles it
-                break
-            value = answers.parse_number(token)
-            if value is not None:
-                hits.append(_Hit(cue.start(), value, "num"))
-            break
-    return hits
-
-
-def conclude_number(text: str | None) -> Any:
-    """The number a reasoning text concludes last (float), or UNKNOWN."""
-    if not text or not text.strip():
-        return UNKNOWN
-    try:
-        hits = _number_hits(text) + _hedge_hits(text)
-        return max(hits, key=lambda h: h.pos).value if hits else UNKNOWN
-    except Exception:  # noqa: BLE001
-        return UNKNOWN
+        if chosen is None:
+            chosen = candidates[-1]
+        start, end, token = chosen
+        # "3 or 4", "between 3 and 5", "3-4": a range is a hedge
+        if re.match(r"\s*(?:or|to|–|and)\s*[-−]?\d", clean[end:]) or re.search(r"\b(?:between|from)\s+$", clean[:start]):
+            return offset, Conclusion(UNKNOWN, sentence.strip()[:300], 0.6, "hedge")
+        v = _span_value(token)
+        if v is None:
+            continue
+        return offset, Conclusion(v, sentence.strip()[:300], 0.85 if _NUM_CUE.search(clean) else 0.7, "number")
+    return -1, NOTHING
 
 
 # ------------------------------------------------------------------ open-ended
 
 _OPEN_CUE = re.compile(
-    r"(?:the\s+(?:final\s+)?answer\s+(?:is|should\s+be|would\s+be)|answer\s*:|so\s+(?:it's|it\s+is|the\s+answer\s+is)|therefore(?:,)?\s+(?:it's|it\s+is|the\s+answer\s+is))\s*",
+    r"(?:the\s+(?:final\s+)?answer\s+(?:is|should\s+be|would\s+be)|answer\s*:|so\s+(?:it's|it\s+is|the\s+answer\s+is)|"
+    r"therefore(?:,)?\s+(?:it's|it\s+is|the\s+answer\s+is)|we\s+conclude\s+that|written\s+as|given\s+by|is\s+equal\s+to|"
+    r"(?:the\s+)?(?:function|equation|value|result|expression)\s+is)\s*:?\s*",
     re.IGNORECASE,
 )
+_BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
+_BOUNDARY = re.compile(r"(?<!\d)[.!?。！？;\n](?!\d)|\.(?=\s|$)")
 
 
-def conclude_text(text: str | None) -> str:
-    if not text or not text.strip():
-        return UNKNOWN
-    last = None
-    for m in _OPEN_CUE.finditer(text):
-        rest = text[m.end():]
+def conclude_text(text: str | None) -> Conclusion:
+    """Open-ended: the latest of a \\boxed{} value, a cued span ("the answer is ...", "written as:
+    y = x^3 - 6": the part after the last "="), and a concluded number."""
+    if not text or not text.strip() or looping(text):
+        return NOTHING
+    found: list[tuple[int, Conclusion]] = []
+    boxed = list(_BOXED.finditer(text))
+    if boxed:
+        value = boxed[-1].group(1).strip()
+        num = expression_value(value)
+        found.append((boxed[-1].start(), Conclusion(num if num is not None else value, boxed[-1].group(0)[:300], 0.95, "boxed")))
+    cued = list(_OPEN_CUE.finditer(text))
+    if cued:
+        rest = _LATEX_NOISE.sub(" ", text[cued[-1].end():])
         stop = _BOUNDARY.search(rest)
-        value = (rest[: stop.start()] if stop else rest).strip(" \t\"'*“”")
+        value = (rest[: stop.start()] if stop else rest).strip()
+        value = value.rsplit("=", 1)[-1].strip(" \t\"'*“”")
         if value:
-            last = value[:200]
-    return last or UNKNOWN
+            num = expression_value(value)
+            found.append((cued[-1].start(), Conclusion(num if num is not None else value[:200], value[:300], 0.8, "text")))
+    pos, number = _number_conclusion(text)
+    if number.found or number.how == "hedge":
+        found.append((pos, number))
+    if not found:
+        return NOTHING
+    return max(found, key=lambda x: x[0])[1]
 
 
 # ------------------------------------------------------------------ public API
 
+def conclude(think: str | None, options: list[str] | None = None, kind: str = "mc",
+             question: str | None = None) -> Conclusion:
+    """The last explicit conclusion of a reasoning text (see the module docstring)."""
+    try:
+        if kind == "numeric":
+            return conclude_number(think)
+        if kind == "open":
+            return conclude_text(think)
+        return conclude_letter(think, options, question)
+    except Exception:  # noqa: BLE001 - the contract is "never raise"
+        return NOTHING
 
-def think_conclusion(think: str | None, options: list[str] | None = None, kind: str = "mc") -> Any:
-    """What the think text explicitly concludes last: letter, number, short text, or UNKNOWN."""
-    if kind == "numeric":
-        return conclude_number(think)
-    if kind == "open":
-        return conclude_text(think)
-    return conclude_letter(think, options)
+
+def think_conclusion(think: str | None, options: list[str] | None = None, kind: str = "mc",
+                     question: str | None = None) -> Any:
+    """The value of `conclude`: letter, number, short text, or UNKNOWN."""
+    return conclude(think, options, kind, question).value
+
+
+_MARKED_FINAL = re.compile(
+    r"(?:\\boxed\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}|(?:final\s+answer|the\s+answer\s+is|answer)\s*[:：]\s*([^\n]+)|"
+    r"\b(?:the|my)\s+(?:final\s+|correct\s+)?answer\s+is\s*:?\s*([^\n]{1,60}?)\s*[.!]?\s*$)",
+    re.IGNORECASE,
+)
+
+
+def answer_text(response: str | None) -> str | None:
+    """The final answer's text for TAC: the last `<answer>` block (an unclosed one: to the end);
+    with none, the last clearly marked final answer, or an output that is only a short answer;
+    else None."""
+    text = _FENCE.sub("", response or "")
+    if not text.strip():
+        return None
+    blocks = [m.group(1) for m in _ANSWER_BLOCK.finditer(text)]
+    blocks = [b for b in blocks if b.strip()]
+    if blocks:
+        return _ANY_TAG.sub(" ", blocks[-1]).strip()
+    if _ANSWER_OPEN.search(text):
+        return None
+    rest = _ANY_TAG.sub(" ", text).strip()
+    # a marked final answer counts where the output ends with it; followed by more reasoning
+    # ("the answer is B. But wait, let me double-check the part where"), the output was cut off
+    closing = _sentences(rest)[-1][1] if rest else ""
+    marked = list(_MARKED_FINAL.finditer(closing))
+    if marked:
+        m = marked[-1]
+        return next(g for g in m.groups() if g is not None).strip()
+    if reasoning_text(text) and _THINK_OPEN.search(text) and not _THINK_CLOSE.search(text):
+        return None  # cut off inside the reasoning
+    body = text[_THINK_CLOSE.search(text).end():].strip() if _THINK_CLOSE.search(text) else rest
+    return body if 0 < len(body) <= 40 else None
 
 
 def answer_prediction(response: str | None, options: list[str] | None = None, kind: str = "mc") -> Any:
-    """What the final answer states: the <answer> block as the shared scorer reads it; with no
-    <answer> tag, the last explicit conclusion of the whole output. UNKNOWN when none."""
-    text, status = answers.final_answer(response)
-    if status == "no_answer_tag":
-        parsed = answers.parse_response(response)
-        if parsed.status == "truncated":
+    """What the final answer states (see `answer_text`), read as a letter / number / text; UNKNOWN
+    when the output gives no answer."""
+    try:
+        text = answer_text(response)
+        if text is None:
             return UNKNOWN
-        body = parsed.answer or text
-        value = think_conclusion(body, options, kind)
-        if value != UNKNOWN:
-            return value
-        short = body.strip()
-        if len(short) <= 40:  # a bare "B" or "3.5 meters" with no tags
-            value = _read_answer(short, options, kind)
-            return UNKNOWN if value is None else value
+        value = _read_answer(text, options, kind)
+        return UNKNOWN if value is None else value
+    except Exception:  # noqa: BLE001
         return UNKNOWN
-    value = _read_answer(text, options, kind)
-    return UNKNOWN if value is None else value
 
 
 def _read_answer(text: str, options: list[str] | None, kind: str):
+    inner = _BOXED.search(text)
+    if inner:
+        text = inner.group(1)
     if kind == "numeric":
-        return answers.parse_number(text)
+        value = expression_value(text)
+        return value if value is not None else answers.parse_number(text)
     if kind == "open":
-        return text.strip() or None
-    return answers.option_letter(text, options=options or None, n_options=len(options) if options else None)
+        value = expression_value(text)
+        return value if value is not None else (text.strip() or None)
+    letter = answers.option_letter(text, options=options or None, n_options=len(options) if options else None)
+    if letter is None and options:
+        # an answer that states an option's value: "7.0" for "7.0 cm/s", "5" for "<image 5>"
+        opts = _Options(options)
+        value = expression_value(text)
+        if value is not None and opts.images:
+            letter = opts.images.get(str(int(value))) if float(value).is_integer() else None
+        elif value is not None:
+            hits = [i for i, nums in enumerate(opts.numbers) if len(nums) == 1 and _same_number(nums[0], value)]
+            letter = answers.LETTERS[hits[0]] if len(hits) == 1 else None
+    return letter
 
 
 def is_correct(value: Any, ground_truth: Any, kind: str = "mc", tolerance: float = 0.05) -> bool:

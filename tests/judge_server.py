@@ -142,6 +142,9 @@ class JudgeServer:
                         pass
                     return
                 content = _answer(req.get("messages", []))
+                with server.lock:
+                    asked = "\n".join(str(m.get("content", "")) for m in req.get("messages", []) if m.get("role") == "user")
+                    server.counts["asked_grounding" if '"score"' in asked else "asked_think"] += 1
                 body = {"id": "cmpl-" + key[:12], "object": "chat.completion", "model": req.get("model"),
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                                      "finish_reason": "stop"}],

@@ -6,9 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from videor2.diagnostics.judge.replies import Unparseable, parse_grounding_reply, parse_think_reply
+from videor2.diagnostics import think
 from videor2.diagnostics.think import UNKNOWN, answer_prediction, is_correct, same_value, think_conclusion
 
 PIECES = ["<think>", "</think>", "<answer>", "</answer>", "the answer is ", "so ", "wait, actually ", "(B)", "C",
+          "\\boxed{", "\\frac{1}{3}", "\\sqrt{2}", "√", "Final answer: ", "it's B, not C", "Image 5", "(a)",
+          "not sure", "If x = 2", "one-third", "approximately", "^2", "$", "\\(", "\\)",
           "option D is correct", "I choose ", "red", "3.5", "four", "=", "答案是", " or ", "not ", "\n", "```",
           "{\"score\": 7}", "{", "}", "UNKNOWN", "meters", ".", "A man", "between 3 and 5"]
 texty = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
@@ -28,6 +31,20 @@ def test_extractors_total(text, options, kind):
         assert t == UNKNOWN or isinstance(t, float)
     is_correct(t, "B", kind)
     same_value(t, a, kind)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texty, opts, texty)
+def test_extractor_internals_never_raise(text, options, question):
+    """The pieces under the public functions' catch-all must not raise either (so the catch-all is
+    never what keeps a conclusion UNKNOWN)."""
+    r = think.reasoning_text(text)
+    assert r is None or isinstance(r, str)
+    for c in (think.conclude_letter(text, options, question), think.conclude_number(text), think.conclude_text(text)):
+        assert isinstance(c, think.Conclusion) and 0.0 <= c.confidence <= 1.0
+    think.answer_text(text)
+    v = think.expression_value(text)
+    assert v is None or isinstance(v, float)
 
 
 @settings(max_examples=300, deadline=None)
