@@ -20,7 +20,10 @@ tac = % think conclusion == answer prediction (UNKNOWN = inconsistent); tac_corr
 5 % relative error for the TAC variants (accuracy keeps the benchmark's MRA); samples with
 video_error / generation_error or a judge_error in the think are left out of the TAC columns;
 vas_judge = 10 x mean judged score over samples with a valid score (missing think = 0);
-vas_attention = mean of record.vas_attention["mean"].
+vas_attention = mean of record.vas_attention["mean"]; tac_coverage = % of TAC samples whose think
+conclusion was found (not UNKNOWN); answer_missing = TAC samples whose output gives no final answer
+(the TAC answer is then UNKNOWN); tac_judge = which judge(s) produced the think conclusions;
+tac_lower_bound = the rules judge with coverage below LOWER_BOUND_COVERAGE (its TAC undercounts).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING
-from videor2.diagnostics.tac import METRICS, bootstrap_distribution, interval, sample_values
+from videor2.diagnostics.tac import METRICS, answer_pred, bootstrap_distribution, interval, sample_values
 from videor2.diagnostics.think import UNKNOWN, same_value
 from videor2.records import SampleRecord
 from videor2.suite import GROUPS, suite_means
@@ -42,10 +45,31 @@ COLUMNS = ["benchmark", "group", "n", "errors"]
 for _m in METRICS:
     COLUMNS += [_m, f"{_m}_lo", f"{_m}_hi"]
     if _m == "tac":
-        COLUMNS.append("tac_unknown")
+        COLUMNS += ["tac_unknown", "answer_missing"]
     if _m == "vas_attention":  # the median of the per-sample means too (box-plot centre)
         COLUMNS += ["vas_attention_median", "vas_attention_median_lo", "vas_attention_median_hi"]
-COLUMNS += ["judge_errors", "judge_rules_agreement"]
+COLUMNS += ["judge_errors", "judge_rules_agreement", "tac_judge", "tac_lower_bound"]
+
+# With the rules judge, a think conclusion the extractor misses counts as UNKNOWN, i.e. inconsistent:
+# on labelled real outputs about a third of the rules' UNKNOWNs did conclude (tests/tac_real,
+# scripts/bench_extractor.py). Below this coverage the report calls the rules' TAC a lower bound.
+LOWER_BOUND_COVERAGE = 90.0
+
+
+def _lower_bound(judge: str, coverage: float) -> bool:
+    return judge == "rules" and not (coverage >= LOWER_BOUND_COVERAGE)
+
+
+def tac_judge_note(df: pd.DataFrame) -> str:
+    """One line for the terminal: which judge produced the think conclusions, and where the TAC is a
+    lower bound (those TAC values are printed with a trailing *)."""
+    judges = sorted({j for v in df.get("tac_judge", []) for j in str(v).split(",") if j and j != "nan"})
+    lines = f"TAC judge: {', '.join(judges) or '–'}."
+    low = [str(b) for b, g, lb in zip(df["benchmark"], df["group"], df["tac_lower_bound"]) if lb and g != "average"]
+    if low:
+        lines += (f" * TAC is a lower bound for {', '.join(low)}: the rules found a think conclusion for under "
+                  f"{LOWER_BOUND_COVERAGE:.0f} % of samples (column found); use --judge rules+openai:URL#MODEL.")
+    return lines
 
 
 def _group(bench: str) -> str:
@@ -121,8 +145,11 @@ def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) ->
         row["vas_attention_median"], dists[bench]["vas_attention_median"] = _median_with_bootstrap(att, idx)
         row["vas_attention_median_lo"], row["vas_attention_median_hi"] = interval(dists[bench]["vas_attention_median"])
         row["tac_unknown"] = sum(r.think_pred == UNKNOWN and r.consistent is not None for r in recs)
+        row["answer_missing"] = sum(r.consistent is not None and answer_pred(r) == UNKNOWN for r in recs)
         row["judge_errors"] = sum(isinstance(r.judge, dict) and r.judge.get("status") == "judge_error" for r in recs)
         row["judge_rules_agreement"] = _nanmean([_agreement(r) for r in recs])
+        row["tac_judge"] = ",".join(sorted({r.tac_source for r in recs if r.tac_source}))
+        row["tac_lower_bound"] = _lower_bound(row["tac_judge"], row["tac_coverage"])
         rows.append(row)
     per = {r["benchmark"]: r for r in rows}
     for group, members in GROUPS.items():
@@ -150,7 +177,10 @@ def summarize(records: list[SampleRecord], seed: int = 0, n_boot: int = 1000) ->
         else:
             row["vas_attention_median_lo"] = row["vas_attention_median_hi"] = float("nan")
         row["tac_unknown"] = sum(per[b]["tac_unknown"] for b in present)
+        row["answer_missing"] = sum(per[b]["answer_missing"] for b in present)
         row["judge_errors"] = sum(per[b]["judge_errors"] for b in present)
+        row["tac_judge"] = ",".join(sorted({j for b in present for j in per[b]["tac_judge"].split(",") if j}))
+        row["tac_lower_bound"] = any(per[b]["tac_lower_bound"] for b in present)
         row["judge_rules_agreement"] = suite_means({b: per[b]["judge_rules_agreement"] for b in present})[group]
         rows.append(row)
     df = pd.DataFrame(rows, columns=COLUMNS)

@@ -20,14 +20,18 @@ import time
 from typing import Iterable
 
 from videor2.diagnostics.judge import Judge, JudgeItem
-from videor2.diagnostics.think import UNKNOWN, answer_prediction, is_correct, same_value, think_conclusion
+from videor2.diagnostics.think import UNKNOWN, answer_prediction, conclude, is_correct, reasoning_text, same_value
 from videor2.records import RecordLog, SampleRecord, read_records
-from videor2.tasks.common.answers import parse_response
 from videor2.tasks.common.scoring import ERROR_STATUSES
 
 
 def answer_pred(rec: SampleRecord):
-    """The answer's parsed prediction used for TAC: the scorer's `pred`, else UNKNOWN."""
+    """The answer TAC compares with: the final answer read by diagnostics.think.answer_prediction
+    (the last <answer> block, or a marked final answer; UNKNOWN when the output gives none, e.g. cut
+    off in its reasoning). Accuracy keeps the benchmark scorer's reading (`rec.pred`), which by the
+    reference's rule scores the whole output when there is no <answer> tag."""
+    if rec.response:
+        return answer_prediction(rec.response, rec.options, rec.answer_kind)
     if rec.pred is None or rec.pred == "":
         return UNKNOWN
     return rec.pred
@@ -39,18 +43,24 @@ def answer_correct(rec: SampleRecord) -> bool:
 
 
 def _think_text(rec: SampleRecord) -> str | None:
-    if rec.think is not None or rec.parse_status:
-        return rec.think
-    return parse_response(rec.response).think
+    """The reasoning read from the response (diagnostics.think.reasoning_text: think blocks, an
+    unclosed think, or the text before <answer>); records without a response keep their think."""
+    if rec.response:
+        return reasoning_text(rec.response)
+    return rec.think
 
 
 def _fill(rec: SampleRecord, res: dict, judge: Judge) -> SampleRecord:
     rec = dataclasses.replace(rec)
     think = _think_text(rec)
-    rules_pred = think_conclusion(think, rec.options, rec.answer_kind)
+    rules = conclude(think, rec.options, rec.answer_kind, rec.question)
     t = res.get("think") or {}
     pred = t.get("pred") if t.get("status") == "ok" else None
     rec.tac_source = judge.spec
+    source = t.get("source", "judge")
+    # the span a conclusion was read from, where the rules read it (an LLM judge gives none)
+    rec.think_evidence = t.get("evidence") if source == "rules" else None
+    rec.think_confidence = t.get("confidence") if source == "rules" else None
     if pred is None:
         rec.think_pred, rec.think_correct, rec.consistent = None, None, None
     else:
@@ -65,7 +75,8 @@ def _fill(rec: SampleRecord, res: dict, judge: Judge) -> SampleRecord:
         "error": res.get("error"),
         "think": t,
         "grounding": res.get("grounding"),
-        "rules_think_pred": rules_pred,
+        "rules_think_pred": rules.value,
+        "rules_confidence": rules.confidence,
         "answer_pred": answer_pred(rec),
         "prompt_sha": desc.get("prompt_sha"),
         "sampling": desc.get("sampling"),
@@ -141,15 +152,17 @@ import math  # noqa: E402
 import numpy as np  # noqa: E402
 
 # metric name -> per-sample value in percent (NaN = the sample does not count for that metric)
-METRICS = ("accuracy", "tac", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
+METRICS = ("accuracy", "tac", "tac_coverage", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
 
 
 def sample_values(rec: SampleRecord) -> dict[str, float]:
     nan = float("nan")
     failed = rec.status in ERROR_STATUSES
     acc = 0.0 if failed or rec.score is None else 100.0 * float(rec.score)
-    v = {"accuracy": acc, "tac": nan, "tac_corr": nan, "tac_cond": nan, "vas_attention": nan, "vas_judge": nan}
+    v = {"accuracy": acc, "tac": nan, "tac_coverage": nan, "tac_corr": nan, "tac_cond": nan, "vas_attention": nan,
+         "vas_judge": nan}
     if not failed and rec.consistent is not None and rec.think_pred is not None:
+        v["tac_coverage"] = 100.0 * (rec.think_pred != UNKNOWN)
         a = answer_correct(rec)
         t = bool(rec.think_correct) if rec.think_correct is not None else is_correct(rec.think_pred, rec.ground_truth,
                                                                                      rec.answer_kind)

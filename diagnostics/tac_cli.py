@@ -22,7 +22,9 @@ from videor2 import benchmark_label
 
 def add_arguments(p):
     p.add_argument("--input", required=True, help="lmms-eval output folder, or JSONL of responses / records")
-    p.add_argument("--judge", default="rules", help="rules | openai:BASE_URL[#MODEL] | vllm:MODEL | hf:PATH (default rules)")
+    p.add_argument("--judge", default="rules", help="rules | openai:BASE_URL[#MODEL] | vllm:MODEL | hf:PATH, or rules+ one "
+                                                    "of the last three (hybrid: the rules settle confident think "
+                                                    "conclusions, the LLM the rest and the grounding score); default rules")
     p.add_argument("--output", required=True, help="output folder")
     p.add_argument("--resume", action="store_true", help="keep DIR/records.jsonl and skip the samples already in it")
     p.add_argument("--concurrency", type=int, default=16, help="openai: requests in flight (default 16)")
@@ -114,10 +116,11 @@ def _fmt(v) -> str:
 
 def print_table(df, file=None) -> None:
     file = file or sys.stdout  # looked up at call time (sys.stdout may be replaced)
-    cols = ["benchmark", "n", "errors", "accuracy", "tac", "tac_unknown", "tac_corr", "tac_cond", "vas_judge",
-            "vas_attention", "judge_errors", "judge_rules_agreement"]
-    head = ["benchmark", "n", "err", "acc", "TAC", "unk", "TACcorr", "TACcond", "VASjudge", "VASattn", "j_err", "j=rules"]
-    rows = [[_fmt(r[c]) for c in cols] for _, r in df.iterrows()]
+    cols = ["benchmark", "n", "errors", "accuracy", "tac", "tac_coverage", "tac_unknown", "answer_missing", "tac_corr",
+            "tac_cond", "vas_judge", "vas_attention", "judge_errors", "judge_rules_agreement"]
+    head = ["benchmark", "n", "err", "acc", "TAC", "found", "unk", "noans", "TACcorr", "TACcond", "VASjudge", "VASattn",
+            "j_err", "j=rules"]
+    rows = [[_fmt(r[c]) + ("*" if c == "tac" and r["tac_lower_bound"] else "") for c in cols] for _, r in df.iterrows()]
     widths = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(head)]
     print("  ".join(h.rjust(w) for h, w in zip(head, widths)), file=file)
     for x in rows:
@@ -126,7 +129,7 @@ def print_table(df, file=None) -> None:
 
 def run(args) -> int:
     from videor2.diagnostics.judge import JudgeUnavailable, make_judge
-    from videor2.diagnostics.summary import summarize
+    from videor2.diagnostics.summary import summarize, tac_judge_note
     from videor2.diagnostics.tac import apply_tac
     from videor2.records import RecordLog
 
@@ -174,9 +177,11 @@ def run(args) -> int:
             "rows": json.loads(df.to_json(orient="records"))}
     (out / "summary.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     print_table(df)
+    print(tac_judge_note(df))
     s = judge.stats
     print(f"\njudge {judge.spec.split('#')[0]}: {len(records)} records, {s.requests} requests sent, "
           f"{s.cache_hits} cache hits, {s.retries} retries, {s.strict_retries} strict retries, "
+          f"{s.rules_settled} think conclusions settled by the rules, "
           f"{int(df[df['group'] != 'average']['judge_errors'].sum())} samples with judge_error, {wall:.1f} s")
     if not judge.has_grounding:
         print("judge=rules: no visual-grounding score (vas_judge is NaN); use an LLM judge for VAS-judge.")

@@ -19,6 +19,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from videor2 import BENCHMARKS_GENERIC, PAPER_COLUMNS
+from videor2.diagnostics.summary import LOWER_BOUND_COVERAGE
+from videor2.diagnostics.think import reasoning_text
 
 from . import figures as F
 from .tables import (AVERAGE_ROWS, METRIC_LABELS, fmt, fmt_int, is_finite, judge_fields, letter,
@@ -41,6 +43,14 @@ SUMMARY_COLUMN_DOCS: list[tuple[str, str]] = [
             "option / value that <answer> gives. _lo/_hi: 95 % interval."),
     ("tac_unknown", "Number of samples whose <think> reaches no explicit conclusion (think_pred UNKNOWN); "
                     "they count as inconsistent in tac."),
+    ("tac_coverage", "Think found: percent of TAC samples whose reasoning conclusion was found (think_pred not "
+                     "UNKNOWN). With the rules judge below 90 % the TAC is flagged a lower bound (tac_lower_bound): "
+                     "a conclusion the rules miss counts as inconsistent. _lo/_hi: 95 % interval."),
+    ("answer_missing", "No answer: TAC samples whose output gives no final answer (no <answer> block and no marked "
+                       "final answer, e.g. cut off while reasoning); their TAC answer is UNKNOWN, so they count as "
+                       "inconsistent. Accuracy still scores them by the benchmark's own rule (the whole output)."),
+    ("tac_judge", "Which judge produced the think conclusions: rules, an LLM judge spec, or rules+LLM (hybrid)."),
+    ("tac_lower_bound", "True where tac_judge is rules and tac_coverage is below 90 %."),
     ("tac_corr", "Reference variant answer_to_thinking_correlation: percent of samples where the think "
                  "conclusion and the answer are both right or both wrong, P(a == t)."),
     ("tac_cond", "Reference variant consistency_accuracy: percent of correctly answered samples whose "
@@ -66,6 +76,8 @@ SAMPLE_COLUMN_DOCS: list[tuple[str, str]] = [
     ("think_pred, think_correct, consistent, tac_source",
      "What the reasoning concludes (UNKNOWN if nothing explicit), whether that is correct, whether it "
      "equals pred, and who extracted it (rules or a judge)."),
+    ("think_evidence, think_confidence", "Where the rules found the conclusion: the sentence it was read from and "
+                                         "their confidence (0-1); empty when an LLM judge extracted it."),
     ("vas_att_*", "Per-sample token-wise video attention statistics (mean, median, quartiles, whiskers, "
                   "number of tokens, means over the think and answer spans) and the sidecar file."),
     ("judge_score, judge_rationale, judge_spec, judge_status, judge_error",
@@ -104,6 +116,18 @@ def render(template: str, **context) -> str:
 # --------------------------------------------------------------------------- conclusion highlight
 
 _SENTENCE = re.compile(r"[^\n]*?(?:[.!?]+(?=\s|$)|\n|$)")
+
+
+def split_evidence(think: str | None, evidence: str | None) -> tuple[str, str, str] | None:
+    """(before, evidence, after) when the rule extractor's evidence span occurs in `think` (its last
+    occurrence), else None."""
+    if not think or not evidence or not evidence.strip():
+        return None
+    at = think.rfind(evidence.strip())
+    if at < 0:
+        return None
+    end = at + len(evidence.strip())
+    return think[:at], think[at:end], think[end:]
 
 
 def split_conclusion(think: str | None, conclusion: Any, options: Sequence[str] | None = None) -> tuple[str, str, str] | None:
@@ -159,7 +183,8 @@ def _sample_view(rec) -> dict:
     gt, tp, ap = (str(x) if x is not None else None for x in (rec.ground_truth, rec.think_pred, rec.pred))
     options = [{"letter": letter(i), "text": str(o), "gt": letter(i) == gt, "think": letter(i) == tp,
                 "answer": letter(i) == ap} for i, o in enumerate(opts)]
-    parts = split_conclusion(rec.think, rec.think_pred, opts)
+    think = reasoning_text(rec.response) if rec.response else rec.think
+    parts = split_evidence(think, rec.think_evidence) or split_conclusion(think, rec.think_pred, opts)
     judge = judge_fields(rec.judge)
     vas = rec.vas_attention if isinstance(rec.vas_attention, dict) else {}
     return {
@@ -172,9 +197,14 @@ def _sample_view(rec) -> dict:
         "think_parts": parts, "answer_text": rec.answer_text, "response": rec.response or "",
         "judge_score": judge["score"], "judge_rationale": judge["rationale"],
         "vas_mean": vas.get("mean"),
-        # a judge spec may hold the judge server's URL: shown without the scheme (text, never a link)
-        "tac_source": re.sub(r"(?i)\b[a-z][a-z0-9+.-]*://", "", str(rec.tac_source)) if rec.tac_source else None,
+        "tac_source": _no_scheme(rec.tac_source),
+        "think_confidence": rec.think_confidence,
     }
+
+
+def _no_scheme(spec) -> str | None:
+    """A judge spec may hold the judge server's URL: shown without the scheme (text, never a link)."""
+    return re.sub(r"(?i)\b[a-z][a-z0-9+.-]*://", "", str(spec)) if spec else None
 
 
 def _summary_rows(summary: pd.DataFrame) -> list[dict]:
@@ -183,6 +213,7 @@ def _summary_rows(summary: pd.DataFrame) -> list[dict]:
         d = {k: (None if (isinstance(v, float) and not np.isfinite(v)) else v) for k, v in r.items()}
         b = str(r["benchmark"])
         d["label"] = PAPER_COLUMNS.get(b, b)
+        d["tac_judge_label"] = _no_scheme(d.get("tac_judge")) or "–"
         d["is_average"] = b in AVERAGE_ROWS or r.get("group") == "average"
         rows.append(d)
     # benchmarks in suite order, then the averages
@@ -294,6 +325,7 @@ def write_report(run_dir: str | os.PathLike, records: Iterable, summary: pd.Data
     for r in records:
         statuses[r.status] = statuses.get(r.status, 0) + 1
 
+    rows = _summary_rows(rsum)
     html = render(
         "report.html.j2",
         title=title, model_name=model_name,
@@ -302,7 +334,8 @@ def write_report(run_dir: str | os.PathLike, records: Iterable, summary: pd.Data
         n_errors=sum(1 for r in records if r.status != "ok"), statuses=statuses,
         n_inconsistent=len(inconsistent), n_consistent_known=sum(1 for r in records if r.consistent is not None),
         headline=headline, metric_labels=METRIC_LABELS,
-        rows=_summary_rows(rsum), column_docs=SUMMARY_COLUMN_DOCS, sample_column_docs=SAMPLE_COLUMN_DOCS,
+        rows=rows, any_lower_bound=any(bool(r.get("tac_lower_bound")) for r in rows),
+        lower_bound_coverage=LOWER_BOUND_COVERAGE, column_docs=SUMMARY_COLUMN_DOCS, sample_column_docs=SAMPLE_COLUMN_DOCS,
         figs=figs, samples=shown, sample_benches=[(b, PAPER_COLUMNS.get(b, b)) for b in benches],
         truncated=max(0, len(inconsistent) - len(shown)), files=[p.name for p in paths.values()],
     )

@@ -18,12 +18,13 @@ from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_
 from videor2.diagnostics.summary import COLUMNS as SUMMARY_COLUMNS  # summary.csv's columns, in order
 from videor2.records import SampleRecord, _json_default
 
-INT_COLUMNS = ("n", "errors", "tac_unknown", "judge_errors")
+INT_COLUMNS = ("n", "errors", "tac_unknown", "answer_missing", "judge_errors")
 # The headline metrics (each with _lo/_hi 95 % bounds in the summary).
-METRICS = ("accuracy", "tac", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
+METRICS = ("accuracy", "tac", "tac_coverage", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
 METRIC_LABELS = {
     "accuracy": "Accuracy",
     "tac": "TAC",
+    "tac_coverage": "Think found",
     "tac_corr": "TAC (correlation)",
     "tac_cond": "TAC (conditional)",
     "vas_attention": "VAS-attention",
@@ -47,7 +48,7 @@ SAMPLE_COLUMNS = [
     "benchmark", "doc_id", "model", "category", "answer_kind", "status", "error",
     "question", "options", "ground_truth",
     "parse_status", "pred", "score", "correct",
-    "think_pred", "think_correct", "consistent", "tac_source",
+    "think_pred", "think_correct", "consistent", "tac_source", "think_evidence", "think_confidence",
     "vas_att_mean", "vas_att_median", "vas_att_q1", "vas_att_q3", "vas_att_whislo", "vas_att_whishi",
     "vas_att_n_tokens", "vas_att_think_mean", "vas_att_answer_mean", "vas_sidecar",
     "judge_score", "judge_rationale", "judge_spec", "judge_status", "judge_error",
@@ -155,6 +156,8 @@ def sample_row(rec: SampleRecord) -> dict:
         "think_correct": rec.think_correct,
         "consistent": rec.consistent,
         "tac_source": rec.tac_source,
+        "think_evidence": rec.think_evidence,
+        "think_confidence": rec.think_confidence,
         "vas_att_mean": vas.get("mean"),
         "vas_att_median": vas.get("median"),
         "vas_att_q1": vas.get("q1"),

@@ -55,7 +55,9 @@ def add_arguments(parser) -> None:
     d.add_argument("--from-logs", default=None, help="skip generation: read an lmms-eval output folder (--log_samples)")
     d.add_argument("--shard", default=None, help="i/N: generate only the i-th of N contiguous parts of every benchmark")
     s = parser.add_argument_group("diagnostics")
-    s.add_argument("--judge", default="rules", help="rules | openai:BASE_URL[#MODEL] | vllm:MODEL | hf:PATH")
+    s.add_argument("--judge", default="rules", help="rules | openai:BASE_URL[#MODEL] | vllm:MODEL | hf:PATH, or rules+ "
+                                                    "one of the last three (hybrid: rules settle confident think "
+                                                    "conclusions, the LLM judges the rest)")
     s.add_argument("--no-attention", action="store_true", help="do not record attention (no VAS-attention)")
     s.add_argument("--no-judge", action="store_true", help="skip think-answer consistency and judged grounding")
     s.add_argument("--attention-layers", default="-1", help="decoder layers for VAS (default -1: the last)")
@@ -343,20 +345,25 @@ def report(records: list[SampleRecord], p: dict, args):
 
 
 def print_summary(summary, index: Path) -> None:
+    from videor2.diagnostics.summary import tac_judge_note
+
     cols = [("benchmark", "benchmark", "{}"), ("n", "n", "{:.0f}"), ("errors", "err", "{:.0f}"),
-            ("accuracy", "acc", "{:.1f}"), ("tac", "TAC", "{:.1f}"), ("tac_cond", "TACcond", "{:.1f}"),
+            ("accuracy", "acc", "{:.1f}"), ("tac", "TAC", "{:.1f}"), ("tac_coverage", "found", "{:.1f}"),
+            ("answer_missing", "noans", "{:.0f}"), ("tac_cond", "TACcond", "{:.1f}"),
             ("vas_attention", "VAS-att", "{:.1f}"), ("vas_judge", "VAS-judge", "{:.1f}")]
     def cell(v, fmt):
         try:
             return "–" if v != v else fmt.format(v)
         except (TypeError, ValueError):
             return str(v)
-    rows = [[h for _, h, _ in cols]] + [[cell(r[c], f) for c, _, f in cols] for _, r in summary.iterrows()]
+    rows = [[h for _, h, _ in cols]] + [[cell(r[c], f) + ("*" if c == "tac" and r.get("tac_lower_bound") else "")
+                                          for c, _, f in cols] for _, r in summary.iterrows()]
     widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
     for k, row in enumerate(rows):
         print("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))))
         if k == 0:
             print("  ".join("-" * w for w in widths))
+    print(tac_judge_note(summary))
     print(f"\nreport: {index}")
 
 

@@ -45,6 +45,8 @@ class SampleRecord:
     think_correct: bool | None = None
     consistent: bool | None = None
     tac_source: str | None = None        # "rules" or the judge spec that produced think_pred
+    think_evidence: str | None = None    # the sentence the rules read think_pred from (None for an LLM judge)
+    think_confidence: float | None = None  # the rules' confidence in think_pred (0-1)
     # video attention (diagnostics.vas): statistics only; the series lives in the sidecar file
     vas_attention: dict | None = None
     # judged visual grounding (0-10) and everything the judge returned

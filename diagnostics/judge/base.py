@@ -10,7 +10,6 @@ backend sends requests concurrently; the local ones gather pending requests into
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -18,7 +17,17 @@ from videor2.diagnostics.judge.cache import JudgeCache, cache_key
 from videor2.diagnostics.judge.prompts import PromptSet
 from videor2.diagnostics.judge.replies import (GROUNDING_FORMAT, THINK_FORMAT, Unparseable, parse_grounding_reply,
                                                parse_think_reply)
-from videor2.diagnostics.think import UNKNOWN, think_conclusion
+from videor2.diagnostics.think import UNKNOWN, conclude
+
+# rule conclusions at least this confident settle the think in a hybrid judge (rules+openai: ...)
+RULES_THRESHOLD = 0.8
+
+
+def rules_think(it: "JudgeItem") -> dict:
+    """The rule extractor's think result: value, evidence span, confidence, how it was found."""
+    c = conclude(it.think, it.options, it.kind, it.question)
+    return {"pred": c.value, "status": "ok", "source": "rules", "evidence": c.evidence, "confidence": c.confidence,
+            "how": c.how}
 
 
 class JudgeUnavailable(RuntimeError):
@@ -45,6 +54,7 @@ class Stats:
     retries: int = 0
     strict_retries: int = 0
     errors: int = 0
+    rules_settled: int = 0  # hybrid judge: think conclusions taken from the rules, no LLM call
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -96,9 +106,7 @@ class RulesJudge(Judge):
 
     def judge_many(self, items, on_done):
         for i, it in enumerate(items):
-            on_done(i, {"status": "ok", "error": None,
-                        "think": {"pred": think_conclusion(it.think, it.options, it.kind), "status": "ok", "source": "rules"},
-                        "grounding": None})
+            on_done(i, {"status": "ok", "error": None, "think": rules_think(it), "grounding": None})
 
 
 DEFAULT_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "seed": 0}
@@ -115,6 +123,8 @@ class LLMJudge(Judge):
     grounding_max_tokens: int = 256
     window: int = 4096   # records in flight at once (bounds memory on huge inputs)
     has_grounding: bool = True
+    rules_first: bool = False  # hybrid: confident rule conclusions are not sent to the LLM
+    rules_threshold: float = RULES_THRESHOLD
 
     def __post_init__(self):
         self.stats = Stats()
@@ -122,6 +132,7 @@ class LLMJudge(Judge):
 
     def describe(self) -> dict:
         d = {"spec": self.spec, **self.backend.describe(), "sampling": self.sampling,
+             "rules_first": self.rules_first, "rules_threshold": self.rules_threshold if self.rules_first else None,
              "max_tokens": {"think": self.think_max_tokens, "grounding": self.grounding_max_tokens},
              "prompt_sha": self.prompts.hashes(), "prompt_source": self.prompts.sources()}
         return d
@@ -184,17 +195,26 @@ class LLMJudge(Judge):
         tmpl = self.prompts.think.get(it.kind, self.prompts.think["mc"])
         kind = it.kind if it.kind in THINK_FORMAT else "mc"
         n_opt = len(it.options) or 5
-        think_msgs = tmpl.render(it.question, it.options, it.think)
         g = self.prompts.grounding
         g_msgs = g.render(it.question, it.options, it.think)
-        t_res, g_res = await asyncio.gather(
-            self._ask_parsed(think_msgs, tmpl.sha, self.think_max_tokens,
-                             lambda r: parse_think_reply(r, kind, n_opt), THINK_FORMAT[kind]),
-            self._ask_parsed(g_msgs, g.sha, self.grounding_max_tokens, parse_grounding_reply, GROUNDING_FORMAT),
-        )
-        think = {"pred": t_res.get("value") if t_res["status"] == "ok" else None, "status": t_res["status"],
-                 "raw": t_res.get("raw"), "error": t_res.get("error"), "strict_retry": t_res.get("strict", False),
-                 "prompt_sha": tmpl.sha, "source": "judge"}
+        rules = rules_think(it) if self.rules_first else None
+        settled = rules is not None and rules["pred"] != UNKNOWN and rules["confidence"] >= self.rules_threshold
+        if settled:
+            self.stats.rules_settled += 1
+            t_res = {"status": "ok", "value": rules["pred"]}
+            g_res = await self._ask_parsed(g_msgs, g.sha, self.grounding_max_tokens, parse_grounding_reply,
+                                           GROUNDING_FORMAT)
+            think = rules
+        else:
+            think_msgs = tmpl.render(it.question, it.options, it.think)
+            t_res, g_res = await asyncio.gather(
+                self._ask_parsed(think_msgs, tmpl.sha, self.think_max_tokens,
+                                 lambda r: parse_think_reply(r, kind, n_opt), THINK_FORMAT[kind]),
+                self._ask_parsed(g_msgs, g.sha, self.grounding_max_tokens, parse_grounding_reply, GROUNDING_FORMAT),
+            )
+            think = {"pred": t_res.get("value") if t_res["status"] == "ok" else None, "status": t_res["status"],
+                     "raw": t_res.get("raw"), "error": t_res.get("error"), "strict_retry": t_res.get("strict", False),
+                     "prompt_sha": tmpl.sha, "source": "judge"}
         if g_res["status"] == "ok":
             score, rationale = g_res["value"]
         else:
@@ -230,7 +250,3 @@ class LLMJudge(Judge):
 
     def close(self) -> None:
         self.cache.close()
-
-
-def now() -> float:
-    return time.perf_counter()
