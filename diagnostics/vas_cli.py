@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 
+from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--model-path", required=True, help="checkpoint folder or hub id (Qwen2.5-VL family)")
@@ -17,7 +19,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--question", required=True, help="question text (the think post-prompt is appended unless --raw-prompt)")
     parser.add_argument("--response", help="score this response text instead of generating one")
     parser.add_argument("--model", default="video_r2", help="profile for system prompt/suffix (default video_r2)")
-    parser.add_argument("--protocol", default="unified", choices=("unified", "paper", "native"))
+    parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, choices=PROTOCOLS)
     parser.add_argument("--layers", default="-1", help="decoder layer(s), comma list, negative from the end (default -1)")
     parser.add_argument("--heads", default="mean", choices=("mean", "max"), help="head aggregation (default mean)")
     parser.add_argument("--max-new-tokens", type=int, default=1024)
@@ -40,7 +42,7 @@ def compute(args) -> dict:
     request = rq.build_request(profile, args.protocol, task="cli", doc_id=0, context=context, key={"kind": "mc"},
                                video_path=args.video, gen_kwargs={"max_new_tokens": args.max_new_tokens},
                                overrides={})
-    rq.sample(request, "paper" if args.protocol == "paper" else "unified", rq.frame_settings(profile, args.protocol, {}))
+    rq.sample(request, args.protocol, rq.frame_settings(profile, args.protocol, {}))
     probe = AttentionProbe(backend.model, layers=args.layers, heads=args.heads)
     tok = backend.processor.tokenizer
     if args.response is None:

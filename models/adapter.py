@@ -17,12 +17,12 @@ from pathlib import Path
 from lmms_eval.api.model import lmms
 from tqdm import tqdm
 
-from videor2 import BENCHMARKS, benchmark_of
+from videor2 import BENCHMARKS, benchmark_label, benchmark_of
 from videor2.errors import VideoError, error_response
 from videor2.jsonl import append_jsonl
 from videor2.models import requests as rq
 from videor2.models.checkpoint import check_checkpoint
-from videor2.models.profiles import PROTOCOLS, get_profile
+from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS, get_profile
 from videor2.tasks.common.task import benchmark_module
 
 
@@ -41,8 +41,12 @@ def _opt_int(value):
 def _answer_key(task: str, doc: dict) -> dict:
     name = task[len("videor2_"):] if task.startswith("videor2_") else task
     if name in BENCHMARKS:
-        return benchmark_module(benchmark_of(task)).answer_key(doc)
-    return {"kind": "mc", "question": "", "options": []}  # a task outside the suite: no suffix data
+        key = dict(benchmark_module(benchmark_of(task)).answer_key(doc))
+    else:
+        key = {"kind": "mc", "question": "", "options": []}  # a task outside the suite: no suffix data
+    # the bare question (without options or instructions), for prompts that rebuild the question
+    key.setdefault("stem", str(doc.get("question") or key.get("question") or ""))
+    return key
 
 
 class ReasoningVideoLM(lmms):
@@ -50,10 +54,11 @@ class ReasoningVideoLM(lmms):
 
     PROFILE = "video_r2"
 
-    def __init__(self, pretrained: str | None = None, protocol: str = "unified", backend: str = "hf",
+    def __init__(self, pretrained: str | None = None, protocol: str = DEFAULT_PROTOCOL, backend: str = "hf",
                  dtype: str = "auto", attn_implementation: str = "sdpa", batch_size=1, device: str | None = None,
                  fps=None, max_num_frames=None, min_frames=None, min_pixels=None, max_pixels=None,
-                 total_pixels=None, max_new_tokens=None, temperature=None, top_p=None, do_sample=None,
+                 total_pixels=None, stage1_max_frames=None, max_new_tokens=None, temperature=None, top_p=None,
+                 top_k=None, repetition_penalty=None, do_sample=None,
                  perception_rounds=None, system_prompt: str | None = None, video_backend: str = "auto",
                  vision_chunk_groups=1, tensor_parallel_size=1, gpu_memory_utilization=0.9,
                  max_model_len=32768, seed=0, record_attention=False, attention_layers="-1",
@@ -69,13 +74,18 @@ class ReasoningVideoLM(lmms):
         self.overrides = {
             "fps": _opt_float(fps), "max_frames": _opt_int(max_num_frames), "min_frames": _opt_int(min_frames),
             "min_pixels": _opt_int(min_pixels), "max_pixels": _opt_int(max_pixels), "total_pixels": _opt_int(total_pixels),
+            "stage1_max_frames": _opt_int(stage1_max_frames),
             "max_new_tokens": _opt_int(max_new_tokens), "temperature": _opt_float(temperature),
-            "top_p": _opt_float(top_p), "do_sample": None if do_sample is None else _bool(do_sample),
+            "top_p": _opt_float(top_p), "top_k": _opt_int(top_k), "repetition_penalty": _opt_float(repetition_penalty),
+            "do_sample": None if do_sample is None else _bool(do_sample),
             "system_prompt": system_prompt,
         }
-        self.rounds = int(perception_rounds or self.profile.perception_rounds)
-        if protocol == "native" and not self.profile.native_decoding:
-            self.overrides["checkpoint_decoding"] = checkpoint_decoding(self.pretrained)
+        self.perception_rounds = _opt_int(perception_rounds)  # None: the protocol's, per benchmark
+        if protocol == "paper" and (self.perception_rounds or 1) > 1:
+            raise ValueError("perception_rounds > 1 is not part of the paper protocol (the fork runs one round); "
+                             "use protocol=native or unified")
+        # what generate() falls back on for values the protocol leaves unset (read once)
+        self.checkpoint_sampling = checkpoint_decoding(self.pretrained)
         self._setup_parallel(device)
         self.log_dir = Path(log_dir or _default_log_dir())
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -153,40 +163,46 @@ class ReasoningVideoLM(lmms):
             visuals = doc_to_visual(doc)
             state = {"req": req, "task": task, "doc_id": doc_id, "ctx": ctx, "gen_kwargs": dict(gen_kwargs or {}),
                      "key": _answer_key(task, doc), "video_path": str(visuals[0]) if visuals else "",
-                     "windows": None, "rounds": [], "result": None, "status": "ok"}
+                     "benchmark": benchmark_label(task), "windows": None, "rounds": [], "result": None, "status": "ok",
+                     "n_rounds": self.perception_rounds or self.profile.rounds(self.protocol, benchmark_label(task))}
             if not visuals:
                 state["result"] = error_response("video_error", f"document {doc_id} of {task} has no video")
                 state["status"] = "video_error"
                 self._no_attention(state, "video_error", state["result"])
             states.append(state)
-        for round_index in range(1, self.rounds + 1):
-            final = round_index == self.rounds
-            live = [s for s in states if s["result"] is None]
+        for round_index in range(1, max((s["n_rounds"] for s in states), default=0) + 1):
+            live = [s for s in states if s["result"] is None and round_index <= s["n_rounds"]]
             built = []
             for s in live:
                 r = rq.build_request(self.profile, self.protocol, task=s["task"], doc_id=s["doc_id"], context=s["ctx"],
                                      key=s["key"], video_path=s["video_path"], gen_kwargs=s["gen_kwargs"],
-                                     overrides=self.overrides, round_index=round_index, final_round=final)
+                                     overrides=self.overrides, round_index=round_index,
+                                     final_round=round_index == s["n_rounds"], checkpoint=self.checkpoint_sampling)
                 try:
-                    frames = rq.frame_settings(self.profile, self.protocol, self.overrides)
-                    rq.sample(r, "paper" if self.protocol == "paper" else "unified", frames,
-                              key_windows=s["windows"], backend=self.video_backend)
+                    frames = rq.frame_settings(self.profile, self.protocol, self.overrides, s["benchmark"])
+                    rq.sample(r, self.protocol, frames, key_windows=s["windows"], backend=self.video_backend)
                 except VideoError as exc:
                     s["result"], s["status"] = error_response("video_error", str(exc)), "video_error"
                     self._no_attention(s, "video_error", str(exc))
                     continue
                 built.append((s, r))
-            for (s, r), gen in zip(built, self._generate([r for _, r in built], record=final)):
-                s["rounds"].append(self._round_log(r, gen))
-                if isinstance(gen, Exception):
-                    s["result"] = error_response("generation_error", f"{type(gen).__name__}: {gen}")
-                    s["status"] = "generation_error"
-                    self._no_attention(s, "generation_error", s["result"])
-                elif final:
-                    s["result"] = gen.text
-                    s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
-                else:
-                    s["windows"] = rq.parse_glue(gen.text, r.video.duration) or None
+            # the last round records attention; all samples of a batch share their round number
+            final_batch = [(s, r) for s, r in built if r.round == s["n_rounds"]]
+            glue_batch = [(s, r) for s, r in built if r.round != s["n_rounds"]]
+            for batch, final in ((glue_batch, False), (final_batch, True)):
+                for (s, r), gen in zip(batch, self._generate([r for _, r in batch], record=final)):
+                    s["rounds"].append(self._round_log(r, gen))
+                    if isinstance(gen, Exception):
+                        s["result"] = error_response("generation_error", f"{type(gen).__name__}: {gen}")
+                        s["status"] = "generation_error"
+                        self._no_attention(s, "generation_error", s["result"])
+                    elif final:
+                        s["result"] = gen.text
+                        s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
+                    else:
+                        windows = rq.parse_glue(gen.text)
+                        if windows is not rq.NO_GLUE:  # no <glue>: keep the previous round's windows
+                            s["windows"] = windows
         entries = [self._sample_log(s) for s in states]
         append_jsonl(self.generation_log, entries)
         for s, entry in zip(states, entries):
@@ -252,15 +268,17 @@ class ReasoningVideoLM(lmms):
 
 
 def checkpoint_decoding(pretrained: str) -> dict:
-    """The sampling settings of a checkpoint's generation_config.json (greedy when it has none)."""
+    """What a checkpoint's generation_config.json sets for decoding (transformers' defaults for
+    anything it leaves out; the library defaults when there is no file)."""
     from transformers import GenerationConfig
 
     try:
         gc = GenerationConfig.from_pretrained(pretrained)
     except OSError:
-        return {"do_sample": False}
-    return {"do_sample": bool(gc.do_sample), "temperature": float(gc.temperature or 1.0), "top_p": float(gc.top_p or 1.0),
-            "top_k": int(gc.top_k or 0), "repetition_penalty": float(gc.repetition_penalty or 1.0)}
+        gc = GenerationConfig()
+    return {"do_sample": bool(gc.do_sample), "temperature": float(gc.temperature if gc.temperature is not None else 1.0),
+            "top_p": float(gc.top_p if gc.top_p is not None else 1.0), "top_k": int(gc.top_k or 0),
+            "repetition_penalty": float(gc.repetition_penalty or 1.0)}
 
 
 def _default_log_dir() -> str:

@@ -1,9 +1,15 @@
 """The models as data: one profile per registered name. Adding a model = adding a profile.
 
-Prompt strings are protocol data (REFERENCE.md §1, §3), verbatim. Frame/decoding settings:
-`unified` is the Video-R2 paper's protocol for every model (2 FPS, <= 128 frames, 100352..151200
-pixels per frame, greedy); `native` is each model's own published setting; `paper` is `unified`
-with the reference code's forced frame count (see models/sampler.py).
+Three protocols (docs/PROTOCOLS.md has the sources, file and line, and every remaining deviation):
+
+- `paper` (default): the Video-R2 evaluation fork, which produced the paper's numbers, for every
+  model: 2 FPS capped at 128 frames, then exactly 128 frames (duplicates for short videos);
+  100352-151200 pixels per frame; the task's prompt with the think post-prompt and no answer-type
+  suffix; decoding as the fork's adapter for that model calls `generate` (`paper_decoding`), with
+  the checkpoint's generation_config.json supplying whatever the adapter leaves unset (e.g.
+  repetition_penalty 1.05 for Qwen2.5-VL-7B-Instruct).
+- `unified`: the same without duplicated frames (2 FPS, 4-128 frames).
+- `native`: each model's own published evaluation settings (`native_*`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from dataclasses import dataclass, field
 
 from videor2.tasks.common.prompts import SYSTEM_PROMPT
 
-PROTOCOLS = ("unified", "paper", "native")
+PROTOCOLS = ("paper", "unified", "native")
+DEFAULT_PROTOCOL = "paper"
 
 # Video-R1 / VideoRFT question-type suffixes, appended after the think prompt (verbatim).
 R1_SUFFIXES = {
@@ -22,19 +29,61 @@ R1_SUFFIXES = {
     "ocr": " Please transcribe text from the image/video clearly and provide your text answer within the <answer> </answer> tags.",
     "open": " Please provide your text answer within the <answer> </answer> tags.",
 }
+# Video-R1's own evaluation template after the question (verbatim from its eval code: note the
+# missing period after "thought expressions", which the fork's post-prompt has).
+R1_THINK_TEMPLATE = (
+    "Please think about this question as if you were a human pondering deeply. "
+    "Engage in an internal dialogue using expressions such as 'let me think', 'wait', 'Hmm', 'oh, I see', "
+    "'let's break it down', etc, or other natural language thought expressions "
+    "It's encouraged to include self-reflection or verification in the reasoning process. "
+    "Provide your detailed reasoning between the <think> and </think> tags, and then give your final answer "
+    "between the <answer> and </answer> tags."
+)
 
-# VideoChat-R1.5's prompt for perception rounds before the last (verbatim, double space included).
+# VideoChat-R1.5's prompts (verbatim, double spaces included), from its evaluation scripts.
 VIDEOCHAT_GLUE_PROMPT = (
     'Answer the question: "[QUESTION]" according to the content of the video. Select the answer from :[OPTION].\n\n'
     "Output your think process within the  <think> </think> tags.\n\n"
     "Then, provide your answer within the <answer> </answer> tags, output the corresponding letter of the option. "
     "At the same time, in the <glue> </glue> tags, present the precise time period in seconds of the video clips on "
     "which you base your answer to this question in the format of [(s1, e1), (s2, e2), ...]. "
-    "For example: <think>...</think><answer>A</answer><glue>[(5.2, 10.4)]</glue>."
+    "For example: <think>...</think><answer>A</answer><glue>[(5.2, 10.4)]</glue>.\n"
+)
+VIDEOCHAT_FINAL_PROMPT = (  # `QA`: the last round of VideoMME, MLVU, LongVideoBench
+    'Answer the question: "[QUESTION]" according to the content of the video. Select the answer from :[OPTION].\n\n'
+    "Then, provide your answer within the <answer> </answer> tags, output the corresponding letter of the option. "
+    "For example: <answer>A</answer>.\n"
+)
+VIDEOCHAT_MVBENCH_FINAL_PROMPT = (
+    'Answer the question: "[QUESTION]" according to the content of the video. Select the answer from :[OPTION]. '
+    "The option is: "
+)
+VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT = (
+    'Answer the question: "[QUESTION]" according to the content of the video. Select the answer from :[OPTION].\n\n'
+    "Output your think process within the  <think> </think> tags.\n\n"
+    "Then, provide your answer within the <answer> </answer> tags, output the corresponding letter of the option. "
+    "For example: <think>...</think><answer>A</answer><glue>[(5.2, 10.4)]</glue>.\n"
+)
+VIDEOCHAT_VSI_MC_PROMPT = (  # every round of VSI-Bench, multiple-choice types
+    'Answer the question: "[QUESTION]" according to the content of the video. Select the answer from :[OPTION].\n\n'
+    "Provide your answer within the <answer> </answer> tags, output the corresponding letter of the option. "
+    "At the same time, in the <glue> </glue> tags, present the precise time period in seconds of the video clips on "
+    "which you base your answer to this question in the format of [(s1, e1), (s2, e2)]. "
+    "For example: <answer>A</answer><glue>[(5.2, 10.4)]</glue>.\n"
+)
+VIDEOCHAT_VSI_NUMERIC_PROMPT = (  # every round of VSI-Bench, numeric types
+    'Answer the question: "[QUESTION]" according to the content of the video.\n\n'
+    "Provide your answer within the <answer> </answer> tags. At the same time, in the <glue> </glue> tags, present "
+    "the precise time period in seconds of the video clips on which you base your answer to this question in the "
+    "format of [(s1, e1), (s2, e2)]. For example: <answer>2</answer><glue>[(5.2, 10.4)]</glue>.\n"
 )
 
-UNIFIED_FRAMES = {"fps": 2.0, "min_frames": 4, "max_frames": 128, "min_pixels": 100352, "max_pixels": 151200}
-GREEDY = {"do_sample": False, "temperature": 0.0, "top_p": 1.0}
+MP = 28 * 28  # pixels of one 28x28 patch
+# The fork's run script: 2 FPS, 4..128 frames, max_pixels=151200, min_pixels=100352; its stage-1
+# library keeps VIDEO_MAX_PIXELS = 768*28*28.
+PAPER_FRAMES = {"fps": 2.0, "min_frames": 4, "max_frames": 128, "min_pixels": 100352, "max_pixels": 151200}
+# Decoding of the fork's generic adapter (qwen2_5_vl.py): greedy; the rest from generation_config.
+FORK_GREEDY = {"do_sample": False}
 
 
 @dataclass(frozen=True)
@@ -42,24 +91,42 @@ class ModelProfile:
     name: str
     hub_id: str
     system_prompt: str = SYSTEM_PROMPT
-    suffixes: dict = field(default_factory=dict)       # answer kind -> text appended to the prompt
-    native_frames: dict = field(default_factory=lambda: dict(UNIFIED_FRAMES))
-    native_decoding: dict = field(default_factory=lambda: dict(GREEDY))
-    native_max_new_tokens: int | None = None             # None: the task's value
-    perception_rounds: int = 1                           # VideoChat-R1.5 iterative perception
+    # paper / unified: what the fork's adapter passes to generate (the rest: generation_config.json)
+    paper_decoding: dict = field(default_factory=lambda: dict(FORK_GREEDY))
+    # native
+    native_frames: dict = field(default_factory=lambda: dict(PAPER_FRAMES))
+    native_frames_by_benchmark: dict = field(default_factory=dict)  # benchmark -> overrides
+    native_decoding: dict = field(default_factory=lambda: dict(FORK_GREEDY))
+    native_ignores_generation_config: bool = False  # vLLM 0.7 official evals: checkpoint defaults unused
+    native_max_new_tokens: int | None = None         # None: the task's value
+    native_prompt: str = "task"                      # "task" | "r1" (template + suffix) | "videochat"
+    native_rounds: dict = field(default_factory=dict)  # benchmark -> perception rounds (default 1)
     notes: str = ""
 
-    def frames(self, protocol: str) -> dict:
+    def frames(self, protocol: str, benchmark: str | None = None) -> dict:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
-        return dict(self.native_frames if protocol == "native" else UNIFIED_FRAMES)
+        if protocol != "native":
+            return dict(PAPER_FRAMES)
+        return {**self.native_frames, **self.native_frames_by_benchmark.get(benchmark, {})}
 
     def decoding(self, protocol: str) -> dict:
-        return dict(self.native_decoding if protocol == "native" else GREEDY)
+        """The decoding values the protocol sets explicitly (generation_config fills the rest)."""
+        return dict(self.native_decoding if protocol == "native" else self.paper_decoding)
 
-    def suffix(self, kind: str) -> str:
-        return self.suffixes.get(kind, "")
+    def uses_generation_config(self, protocol: str) -> bool:
+        return not (protocol == "native" and self.native_ignores_generation_config)
 
+    def rounds(self, protocol: str, benchmark: str | None = None) -> int:
+        return self.native_rounds.get(benchmark, 1) if protocol == "native" else 1
+
+    def suffix(self, kind: str, protocol: str) -> str:
+        return R1_SUFFIXES.get(kind, "") if protocol == "native" and self.native_prompt == "r1" else ""
+
+
+# Video-R1 and VideoRFT evaluate with vLLM 0.7 SamplingParams: the checkpoint's generation_config
+# (repetition_penalty 1.05, top_k 1) is not applied, so the native decoding states both defaults.
+_VLLM_DEFAULTS = {"repetition_penalty": 1.0, "top_k": 0}
 
 PROFILES = {
     p.name: p
@@ -67,40 +134,63 @@ PROFILES = {
         ModelProfile(
             name="video_r2",
             hub_id="MBZUAI/Video-R2",
-            notes="Evaluated under the unified protocol; MBZUAI/Video-R2-SFT is the SFT-only checkpoint.",
+            notes="The paper's model; its protocol is `paper`. MBZUAI/Video-R2-SFT is the SFT-only checkpoint.",
         ),
         ModelProfile(
             name="qwen2_5_vl_cot",
             hub_id="Qwen/Qwen2.5-VL-7B-Instruct",
-            notes="The base model prompted with the think post-prompt (chain-of-thought baseline).",
+            notes="The base model prompted with the think post-prompt (chain-of-thought baseline); native = paper.",
         ),
         ModelProfile(
             name="video_r1",
             hub_id="Video-R1/Video-R1-7B",
-            suffixes=R1_SUFFIXES,
-            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 16, "min_pixels": 3136, "max_pixels": 128 * 28 * 28},
-            native_decoding={"do_sample": True, "temperature": 0.1, "top_p": 0.001},
+            # its vision_process.py: 2 fps, 4..16 frames (FPS_MAX_FRAMES), VIDEO_MIN = VIDEO_MAX = 128*28*28,
+            # no max_pixels in the message: frames of 100352..105369 pixels
+            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 16, "min_pixels": 128 * MP,
+                           "max_pixels": None, "video_max_pixels": 128 * MP},
+            native_decoding={"do_sample": True, "temperature": 0.1, "top_p": 0.001, **_VLLM_DEFAULTS},
+            native_ignores_generation_config=True,
             native_max_new_tokens=1024,
-            notes="Native: 16 frames at 128*28*28 px (its eval script; README also shows 32/64 frames, 256*28*28 px).",
+            native_prompt="r1",
+            notes="Native: its eval_bench.py (temperature 0.1 in code, 0.01 in its README) and vision_process.py "
+                  "defaults, 16 frames; the paper also reports 32/64 (max_num_frames=32).",
         ),
         ModelProfile(
             name="videorft",
             hub_id="QiWang98/VideoRFT",
-            suffixes=R1_SUFFIXES,
-            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 32, "min_pixels": 3136, "max_pixels": 256 * 28 * 28},
-            native_decoding={"do_sample": True, "temperature": 0.01, "top_p": 0.001},
+            # the fork's qwen2_5_vl_videorft.py hard-codes sampling at temperature 0.01, top_p 0.001
+            paper_decoding={"do_sample": True, "temperature": 0.01, "top_p": 0.001},
+            # its vision_process.py "set ... for Evaluation": up to 32 frames, VIDEO_MIN = VIDEO_MAX = 256*28*28
+            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 32, "min_pixels": 256 * MP,
+                           "max_pixels": None, "video_max_pixels": 256 * MP},
+            native_decoding={"do_sample": True, "temperature": 0.01, "top_p": 0.001, **_VLLM_DEFAULTS},
+            native_ignores_generation_config=True,
             native_max_new_tokens=1024,
-            notes="Same prompt as Video-R1; native 32 frames at 256*28*28 px.",
+            native_prompt="r1",
+            notes="Native: README and vision_process.py evaluation values (32 frames max, 256*28*28 px, "
+                  "temperature 0.01, top_p 0.001); same prompt as Video-R1.",
         ),
         ModelProfile(
             name="videochat_r1_5",
             hub_id="OpenGVLab/VideoChat-R1_5-7B",
-            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 512, "min_pixels": 3136,
-                           "max_pixels": 256 * 28 * 28, "total_pixels": 16384 * 28 * 28},
-            native_decoding={},  # the checkpoint's generation_config.json
+            # the fork's qwen2_5_vl_video_chat_r1.py passes no sampling argument at all
+            paper_decoding={},
+            # its my_vision_process.py: 2 fps, 4..512 frames, VIDEO_MAX_PIXELS 768*28*28, min 128*28*28,
+            # no max_pixels; a total pixel budget per benchmark (its src_eval scripts)
+            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 512, "min_pixels": 128 * MP,
+                           "max_pixels": None, "video_max_pixels": 768 * MP, "total_pixels": 128 * 108 * MP},
+            native_frames_by_benchmark={
+                "vsibench": {"total_pixels": 128 * 16 * MP},
+                "videommmu": {"total_pixels": 128 * 12 * MP},
+                "mvbench": {"total_pixels": 5120 * MP, "min_pixels": 1280 * MP},
+            },
+            native_decoding={},
             native_max_new_tokens=2048,
-            notes="Native: 2 fps, 4-512 frames under a total pixel budget; iterative perception "
-            "(perception_rounds=N, 2 for VSI-Bench and 3 in its model card).",
+            native_prompt="videochat",
+            native_rounds={"vsibench": 2},
+            notes="Native: its src_eval scripts (latest version): per-benchmark pixel budgets, iterative "
+                  "perception (2 rounds on VSI-Bench, else 1; perception_rounds=N overrides), decoding from the "
+                  "checkpoint's generation_config, 2048 new tokens.",
         ),
     )
 }

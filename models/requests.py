@@ -12,11 +12,14 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from videor2.models.profiles import VIDEOCHAT_GLUE_PROMPT, ModelProfile
+from videor2 import benchmark_label
+from videor2.models.profiles import (R1_THINK_TEMPLATE, VIDEOCHAT_FINAL_PROMPT, VIDEOCHAT_GLUE_PROMPT,
+                                     VIDEOCHAT_MVBENCH_FINAL_PROMPT, VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT,
+                                     VIDEOCHAT_VSI_MC_PROMPT, VIDEOCHAT_VSI_NUMERIC_PROMPT, ModelProfile)
 from videor2.models.sampler import SampledVideo, sample_video
 from videor2.tasks.common.answers import LETTERS
 
-FRAME_KEYS = ("fps", "min_frames", "max_frames", "min_pixels", "max_pixels", "total_pixels")
+FRAME_KEYS = ("fps", "min_frames", "max_frames", "min_pixels", "max_pixels", "total_pixels", "stage1_max_frames")
 
 
 @dataclass
@@ -47,23 +50,38 @@ def prompt_text(request: VideoRequest, processor) -> str:
     return processor.apply_chat_template(request.messages(), tokenize=False, add_generation_prompt=True)
 
 
-def sampling_settings(profile: ModelProfile, protocol: str, gen_kwargs: dict, overrides: dict) -> dict:
-    """Task settings (max_new_tokens), then the protocol's decoding, then explicit model_args."""
-    out = {"max_new_tokens": int(gen_kwargs.get("max_new_tokens", 1024))}
+SAMPLING_KEYS = ("do_sample", "temperature", "top_p", "top_k", "repetition_penalty")
+# transformers' GenerationConfig defaults: what generate() uses for a value nobody sets
+LIBRARY_DECODING = {"do_sample": False, "temperature": 1.0, "top_p": 1.0, "top_k": 50, "repetition_penalty": 1.0}
+
+
+def sampling_settings(profile: ModelProfile, protocol: str, gen_kwargs: dict, overrides: dict,
+                      checkpoint: dict | None = None) -> dict:
+    """Every decoding value explicit, so that both backends decode alike.
+
+    In order: the library defaults; the checkpoint's generation_config.json (`checkpoint`: what
+    `generate` falls back on for a value the caller leaves unset; not under a native protocol whose
+    official code ignores it, i.e. vLLM 0.7); the protocol's explicit values (profile); the task's
+    max_new_tokens (a native protocol's own value wins); finally model_args overrides.
+    Greedy whenever do_sample is off or the temperature is 0.
+    """
+    out = dict(LIBRARY_DECODING)
+    if profile.uses_generation_config(protocol):
+        out.update({k: v for k, v in (checkpoint or {}).items() if k in SAMPLING_KEYS and v is not None})
+    out.update(profile.decoding(protocol))
+    out["max_new_tokens"] = int(gen_kwargs.get("max_new_tokens", 1024))
     if protocol == "native" and profile.native_max_new_tokens:
         out["max_new_tokens"] = profile.native_max_new_tokens
-    # a profile that defers to the checkpoint (empty native decoding) gets its generation_config
-    out.update(profile.decoding(protocol) or overrides.get("checkpoint_decoding") or {})
-    for key in ("max_new_tokens", "temperature", "top_p", "do_sample"):
+    for key in ("max_new_tokens", *SAMPLING_KEYS):
         if overrides.get(key) is not None:
             out[key] = overrides[key]
-    if out.get("temperature", 0) == 0 and "do_sample" in out:
+    if not out["do_sample"] or float(out["temperature"] or 0) == 0:
         out["do_sample"] = False
     return out
 
 
-def frame_settings(profile: ModelProfile, protocol: str, overrides: dict) -> dict:
-    settings = profile.frames(protocol)
+def frame_settings(profile: ModelProfile, protocol: str, overrides: dict, benchmark: str | None = None) -> dict:
+    settings = profile.frames(protocol, benchmark)
     for key in FRAME_KEYS:
         if overrides.get(key) is not None:
             settings[key] = overrides[key]
@@ -78,44 +96,67 @@ def sample(request: VideoRequest, protocol: str, frames: dict, key_windows=None,
 
 def build_request(profile: ModelProfile, protocol: str, *, task: str, doc_id, context: str, key: dict,
                   video_path: str, gen_kwargs: dict, overrides: dict, round_index: int = 1,
-                  final_round: bool = True) -> VideoRequest:
+                  final_round: bool = True, checkpoint: dict | None = None) -> VideoRequest:
     """The request for one document (one perception round for iterative models)."""
-    if final_round:
-        text = context + profile.suffix(key.get("kind", "mc"))
-    else:
-        text = glue_prompt(key)
     return VideoRequest(task=task, doc_id=doc_id, system=overrides.get("system_prompt") or profile.system_prompt,
-                        text=text, video_path=video_path, video=None,
-                        sampling=sampling_settings(profile, protocol, gen_kwargs, overrides),
+                        text=user_text(profile, protocol, task, context, key, final_round),
+                        video_path=video_path, video=None,
+                        sampling=sampling_settings(profile, protocol, gen_kwargs, overrides, checkpoint),
                         kind=key.get("kind", "mc"), round=round_index)
 
 
-def glue_prompt(key: dict) -> str:
-    """VideoChat-R1.5's non-final perception prompt for a document's question and options."""
-    options = ", ".join(f"({LETTERS[i]}) {opt}" for i, opt in enumerate(key.get("options") or []))
-    return VIDEOCHAT_GLUE_PROMPT.replace("[QUESTION]", key.get("question", "")).replace("[OPTION]", options)
+def user_text(profile: ModelProfile, protocol: str, task: str, context: str, key: dict, final_round: bool = True) -> str:
+    """The user turn's text. paper/unified: the task's own text (question + think post-prompt), for
+    every model. native: the model's own evaluation prompt: Video-R1/VideoRFT's template with the
+    answer-type suffix; VideoChat-R1.5's per-benchmark templates (glue rounds, then the last)."""
+    if protocol != "native" or profile.native_prompt == "task":
+        return context
+    kind = key.get("kind", "mc")
+    if profile.native_prompt == "r1":
+        question = key.get("stem") or key.get("question", "")
+        if kind == "mc" and key.get("options"):
+            question += "Options:\n" + "".join(f"{LETTERS[i]}. {o}\n" for i, o in enumerate(key["options"]))
+        return question + "\n" + R1_THINK_TEMPLATE + profile.suffix(kind, protocol)
+    return videochat_prompt(benchmark_label(task), key, final_round)
 
 
-_GLUE = re.compile(r"<\s*glue\s*>(.*?)<\s*/\s*glue\s*>", re.IGNORECASE | re.DOTALL)
+# How each VideoChat-R1.5 evaluation script writes the option list into [OPTION]: the options as its
+# data stores them ("A. x") or rebuilt as "A.x" (no space); every option ends with a newline.
+_VIDEOCHAT_SPACED_OPTIONS = ("videomme", "vsibench")
 
 
-def parse_glue(text: str, duration: float | None = None) -> list[tuple[float, float]]:
-    """Time windows from the last <glue>[(s, e), ...]</glue> of an output; [] if none or malformed."""
-    blocks = _GLUE.findall(text or "")
-    if not blocks:
-        return []
+def videochat_prompt(benchmark: str, key: dict, final_round: bool) -> str:
+    """VideoChat-R1.5's prompt for one round of one benchmark (its src_eval scripts): [QUESTION] is
+    the bare question, [OPTION] the option list. VSI-Bench uses its multiple-choice or numeric glue
+    template in every round; elsewhere rounds before the last use the glue template and the last
+    the benchmark's final template."""
+    sep = ". " if benchmark in _VIDEOCHAT_SPACED_OPTIONS else "."
+    options = "".join(f"{LETTERS[i]}{sep}{o}\n" for i, o in enumerate(key.get("options") or []))
+    if benchmark == "vsibench":
+        template = VIDEOCHAT_VSI_MC_PROMPT if key.get("kind") == "mc" else VIDEOCHAT_VSI_NUMERIC_PROMPT
+    elif not final_round:
+        template = VIDEOCHAT_GLUE_PROMPT
+    else:
+        template = {"mvbench": VIDEOCHAT_MVBENCH_FINAL_PROMPT,
+                    "videommmu": VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT}.get(benchmark, VIDEOCHAT_FINAL_PROMPT)
+    question = key.get("stem") or key.get("question", "")
+    return template.replace("[QUESTION]", question).replace("[OPTION]", options)
+
+
+_GLUE = re.compile(r"<glue>(.*?)</glue>", re.DOTALL)
+NO_GLUE = object()  # parse_glue's result for an output without a <glue> block
+
+
+def parse_glue(text: str):
+    """Key windows from a perception round's output, as VideoChat-R1.5's evaluation reads them:
+    the FIRST <glue>...</glue> block evaluated with ast.literal_eval. Returns NO_GLUE when there is
+    no block (the caller keeps the previous round's windows), None when the block cannot be read
+    (the next round samples uniformly), else the value itself (`sampler.key_window_indices`
+    treats anything but a list of (start, end) pairs as no windows)."""
+    m = _GLUE.search(text or "")
+    if m is None:
+        return NO_GLUE
     try:
-        value = ast.literal_eval(blocks[-1].strip())
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return []
-    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
-        value = [value]
-    windows = []
-    for item in value if isinstance(value, (list, tuple)) else []:
-        if isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(v, (int, float)) for v in item):
-            s, e = sorted(float(v) for v in item)
-            if duration is not None:
-                s, e = max(0.0, s), min(float(duration), e)
-            if e > s:
-                windows.append((s, e))
-    return windows
+        return ast.literal_eval(m.group(1))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None

@@ -3,31 +3,31 @@
 `sample_video(path, ...)` decodes only the frames it needs (decord `get_batch`, or PyAV with a
 seek to the keyframe before each target) and resizes them with Qwen2.5-VL's `smart_resize`, so
 the result can go straight into a Qwen2.5-VL processor as `videos=[frames]` together with
-`fps=[sampled.sample_fps]`.
+`fps=[sampled.sample_fps]`. The rules are qwen-vl-utils' `fetch_video` (and the copies the models'
+own evaluation code ship), reproduced frame for frame; docs/PROTOCOLS.md lists the sources.
 
-Protocols (see REFERENCE.md section 1):
+Protocols:
 
-- ``unified`` (default, the paper's protocol): 2 FPS, at least 4 and at most 128 frames, an even
-  count (Qwen2.5-VL's `smart_nframes`), indices spread uniformly over the whole video
-  (qwen-vl-utils' float32 `torch.linspace(0, n_total - 1, n).round()`, no duplicates); each frame resized with
-  `smart_resize(factor=28, min_pixels=100352, max_pixels=151200)`. ``sample_fps`` is what
-  qwen-vl-utils passes to the processor: ``n / n_total * source_fps``.
-- ``paper``: what the Video-R2 reference code does: the same 2-FPS sampling, but capped at
-  qwen-vl-utils' default 768 frames (`PAPER_STAGE1_MAX_FRAMES`), then exactly ``max_frames``
-  entries are picked from that list with ``np.linspace(0, n1 - 1, max_frames, dtype=int)``
-  (duplicates included: a 10 s clip's 20 frames become 128), while ``sample_fps`` stays the
-  first stage's value (about 2.0; the temporal positions are stretched).
-- ``native``: the same rule as ``unified`` with the caller's per-model parameters (fps,
-  min/max frames, min/max pixels, optionally a ``total_pixels`` budget).
+- ``paper`` (the adapters' default protocol; these functions default to ``unified``): what the
+  Video-R2 evaluation fork does. Stage 1 samples 2 FPS between 4 and
+  `stage1_max_frames` frames (128: the `FPS_MAX_FRAMES` its run script exports), indices
+  ``torch.linspace(0, n_total - 1, n1).round()`` in float32; stage 2 then picks exactly
+  ``max_frames`` (128) entries of that list with ``np.linspace(0, n1 - 1, 128, dtype=int)`` (a
+  10 s clip's 20 frames become 128, duplicates included) while ``sample_fps`` stays stage 1's
+  ``n1 / n_total * source_fps``. Per-frame pixels in [100352, 151200].
+- ``unified``: the same without duplication: 2 FPS, 4 to 128 frames, the stage-1 list itself.
+- ``native``: the same rule with a model's own parameters (fps, frame range, pixel range, a total
+  pixel budget, the library's `VIDEO_MAX_PIXELS` constant as that model's copy sets it).
 
-In every protocol the per-frame pixel ceiling follows qwen-vl-utils' `fetch_video`:
-``max_pixels_eff = min(max_pixels, max(min(VIDEO_MAX_PIXELS, total_pixels / n * 2),
-int(min_pixels * 1.05)))`` with ``total_pixels`` defaulting to ``VIDEO_TOTAL_PIXELS``
-(128000*28*28*0.9), which leaves ``max_pixels`` unchanged for up to 768 frames at the protocol
-budget. Frames are resized with bicubic, antialiased interpolation on uint8 (the kernel
-torchvision uses for tensors, here called through `torch.nn.functional.interpolate`).
+In every protocol the per-frame pixel ceiling is qwen-vl-utils' `fetch_video` rule,
+``max(min(video_max_pixels, total_pixels / n * 2), int(min_pixels * 1.05))``, lowered to the
+``max_pixels`` a caller passes (none: the ceiling itself). Frames are resized with bicubic,
+antialiased interpolation on uint8 (the kernel torchvision uses for tensors, here called through
+`torch.nn.functional.interpolate`).
 
-`key_windows` implements VideoChat-R1.5's iterative perception; see `key_window_indices`.
+`key_windows` (VideoChat-R1.5's iterative perception) re-distributes the same number of frames
+1.5 times denser inside time windows, as that model's evaluation code does; see
+`key_window_indices`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -56,14 +55,15 @@ VIDEO_MIN_PIXELS = 128 * 28 * 28  # 100352
 VIDEO_MAX_PIXELS = 768 * 28 * 28  # 602112
 VIDEO_TOTAL_PIXELS = int(128000 * 28 * 28 * 0.9)
 
-# The unified protocol of the Video-R2 paper.
+# The Video-R2 paper's protocol (its evaluation fork: run_all.sh model_args and exports).
 UNIFIED_MAX_FRAMES = 128
 UNIFIED_MIN_PIXELS = 100352
 UNIFIED_MAX_PIXELS = 151200
-# The reference code samples at 2 FPS with qwen-vl-utils' defaults (cap 768) before forcing 128.
-PAPER_STAGE1_MAX_FRAMES = FPS_MAX_FRAMES
+# Stage 1 of the fork: 2 FPS capped at FPS_MAX_FRAMES=128 (run_all.sh exports it; the pip
+# qwen-vl-utils ignores the variable and caps at 768: stage1_max_frames=768 reproduces that reading).
+PAPER_STAGE1_MAX_FRAMES = 128
 
-PROTOCOLS = ("unified", "paper", "native")
+PROTOCOLS = ("paper", "unified", "native")
 BACKENDS = ("auto", "decord", "pyav")
 
 
@@ -150,15 +150,18 @@ def smart_nframes(
     return int(n)
 
 
-def effective_max_pixels(nframes: int, min_pixels: int, max_pixels: int, total_pixels: int | None = None) -> int:
+def effective_max_pixels(nframes: int, min_pixels: int, max_pixels: int | None, total_pixels: int | None = None,
+                         video_max_pixels: int = VIDEO_MAX_PIXELS) -> int:
     """qwen-vl-utils' per-frame pixel ceiling for a video of `nframes` frames.
 
-    ``min(max_pixels, max(min(VIDEO_MAX_PIXELS, total_pixels / nframes * FRAME_FACTOR),
-    int(min_pixels * 1.05)))``; `total_pixels` None means VIDEO_TOTAL_PIXELS.
+    ``max(min(video_max_pixels, total_pixels / nframes * 2), int(min_pixels * 1.05))``, lowered to
+    `max_pixels` when the caller passes one (None: not passed). `total_pixels` None means
+    VIDEO_TOTAL_PIXELS; `video_max_pixels` is the library constant VIDEO_MAX_PIXELS as a model's
+    copy of the library sets it (Video-R1: 128*28*28, VideoRFT: 256*28*28, else 768*28*28).
     """
     total = VIDEO_TOTAL_PIXELS if total_pixels is None else total_pixels
-    budget = max(min(VIDEO_MAX_PIXELS, total / max(nframes, 1) * FRAME_FACTOR), int(min_pixels * 1.05))
-    return int(min(max_pixels, budget))
+    budget = max(min(video_max_pixels, total / max(nframes, 1) * FRAME_FACTOR), int(min_pixels * 1.05))
+    return int(budget if max_pixels is None else min(max_pixels, budget))
 
 
 def uniform_indices(total_frames: int, n: int) -> list[int]:
@@ -174,89 +177,50 @@ def uniform_indices(total_frames: int, n: int) -> list[int]:
     return torch.linspace(0, total_frames - 1, n, dtype=torch.float32).round().long().tolist()
 
 
-def _merge_windows(windows, duration: float) -> list[tuple[float, float]]:
-    spans = []
-    for w in windows or ():
-        s, e = float(w[0]), float(w[1])
-        if e < s:
-            s, e = e, s
-        s, e = max(0.0, s), min(duration, e)
-        if e > s:
-            spans.append((s, e))
-    spans.sort()
-    merged: list[tuple[float, float]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
+def key_window_indices(total_frames: int, video_fps: float, nframes: int, key_windows,
+                       density: float = 1.5) -> list[int]:
+    """Frame indices for VideoChat-R1.5's next perception round, as its evaluation code draws them.
 
-
-def _largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
-    wsum = float(sum(weights))
-    if total <= 0 or wsum <= 0:
-        return [0] * len(weights)
-    exact = [total * w / wsum for w in weights]
-    counts = [int(math.floor(x)) for x in exact]
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - counts[i]), i))
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-def key_window_indices(
-    total_frames: int, video_fps: float, nframes: int, key_windows, density: float = 1.5
-) -> list[int]:
-    """Indices for `nframes` frames, `density` times denser inside `key_windows` (seconds).
-
-    Allocation rule (exact):
-    1. Windows are clipped to [0, D] (D = total_frames / video_fps), reversed ends swapped,
-       overlapping ones merged; the rest of [0, D] forms the outside segments. With no window
-       left, or no outside left, the result is `uniform_indices`.
-    2. Inside/outside split: with W the total window length and O = D - W,
-       ``n_in = round(nframes * density*W / (density*W + O))`` (so frames per second inside are
-       `density` times those outside), ``n_out = nframes - n_in``.
-    3. n_in is shared among the windows and n_out among the outside segments in proportion to
-       their lengths (largest remainder, ties to the earlier segment).
-    4. A segment [s, e) with k frames gets the bin centres ``s + (j + 0.5) * (e - s) / k``;
-       a time t maps to frame ``min(floor(t * video_fps), total_frames - 1)``.
-    5. The sorted indices are made strictly increasing (a forward pass ``i_j = max(i_j,
-       i_{j-1} + 1)``, then a backward pass ``i_j = min(i_j, i_{j+1} - 1)`` from
-       ``total_frames - 1``), so the count is unchanged and no frame repeats.
+    The whole video is still covered; frames inside the key windows (seconds) are `density` times
+    denser than elsewhere. With F = total_frames - 1 (the code passes the last index as the count):
+    1. each window (s, e) becomes frames [int(s * fps), min(int(e * fps), F - 1)]; a window whose
+       start lies after its end (reversed, or past the video) is dropped;
+    2. K = frames inside windows (overlaps counted twice), N = F - K; the windows get
+       ``round(nframes * density*K / (density*K + N))`` samples, shared by length
+       (``max(1, round(...))`` each), ``np.linspace(start, end, num, dtype=int)`` per window
+       (both ends included); the rest is spread over the frames 0..F-1 outside the windows with
+       ``np.linspace(0, len - 1, rest, dtype=int)``;
+    3. the union, sorted and without repeats: the count is only about `nframes` and may be odd.
+    Windows that are not a list of (start, end) pairs of finite numbers, or weights that sum to
+    zero, give the first-round rule instead (`uniform_indices`), as the evaluation's try/except does. Deviation: a negative start is clipped to 0
+    (the original code would index before the first frame and fail).
     """
-    if nframes > total_frames:
-        raise ValueError(f"cannot take {nframes} distinct frames from {total_frames}")
-    duration = total_frames / video_fps
-    inside = _merge_windows(key_windows, duration)
-    if not inside:
+    last = total_frames - 1
+    ranges = []
+    try:
+        for start_s, end_s in key_windows:
+            start, end = max(0, int(float(start_s) * video_fps)), min(int(float(end_s) * video_fps), last - 1)
+            if start <= end:
+                ranges.append((start, end))
+    except (TypeError, ValueError, OverflowError):  # not (start, end) pairs of finite numbers
         return uniform_indices(total_frames, nframes)
-    outside = []
-    cur = 0.0
-    for s, e in inside:
-        if s > cur:
-            outside.append((cur, s))
-        cur = e
-    if cur < duration:
-        outside.append((cur, duration))
-    W = sum(e - s for s, e in inside)
-    O = sum(e - s for s, e in outside)
-    if O <= 0:
+    inside = sum(e - s + 1 for s, e in ranges)
+    weighted = inside * density + (last - inside)
+    if weighted <= 0:
         return uniform_indices(total_frames, nframes)
-    n_in = int(round(nframes * density * W / (density * W + O)))
-    n_out = nframes - n_in
-    times: list[float] = []
-    for segs, n in ((inside, n_in), (outside, n_out)):
-        for (s, e), k in zip(segs, _largest_remainder(n, [e - s for s, e in segs])):
-            times.extend(s + (j + 0.5) * (e - s) / k for j in range(k))
-    idx = sorted(min(int(math.floor(t * video_fps)), total_frames - 1) for t in times)
-    for j in range(1, len(idx)):
-        idx[j] = max(idx[j], idx[j - 1] + 1)
-    if idx:
-        idx[-1] = min(idx[-1], total_frames - 1)
-        for j in range(len(idx) - 2, -1, -1):
-            idx[j] = min(idx[j], idx[j + 1] - 1)
-    return idx
+    n_inside = round(nframes * inside * density / weighted)
+    n_outside = nframes - n_inside
+    picked: set[int] = set()
+    for start, end in ranges:
+        count = max(1, round(n_inside * (end - start + 1) / inside))
+        picked.update(int(i) for i in np.linspace(start, end, num=count, dtype=int))
+    covered = set()
+    for start, end in ranges:
+        covered.update(range(start, end + 1))
+    outside = [i for i in range(last) if i not in covered]
+    if n_outside > 0 and outside:
+        picked.update(outside[int(i)] for i in np.linspace(0, len(outside) - 1, num=n_outside, dtype=int))
+    return sorted(picked)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,8 +245,10 @@ def plan_sampling(
     min_frames: int = FPS_MIN_FRAMES,
     max_frames: int = UNIFIED_MAX_FRAMES,
     min_pixels: int = UNIFIED_MIN_PIXELS,
-    max_pixels: int = UNIFIED_MAX_PIXELS,
+    max_pixels: int | None = UNIFIED_MAX_PIXELS,
     total_pixels: int | None = None,
+    video_max_pixels: int = VIDEO_MAX_PIXELS,
+    stage1_max_frames: int = PAPER_STAGE1_MAX_FRAMES,
     key_windows=None,
     density: float = 1.5,
 ) -> SamplePlan:
@@ -293,23 +259,24 @@ def plan_sampling(
         if key_windows:
             raise ValueError("key_windows is not part of the paper protocol")
         n1 = smart_nframes(total_frames, video_fps, fps=fps, min_frames=min_frames,
-                           max_frames=min(PAPER_STAGE1_MAX_FRAMES, total_frames))
+                           max_frames=min(stage1_max_frames, total_frames))
         stage1 = uniform_indices(total_frames, n1) if n1 > 1 else [0]
         sample_fps = n1 / max(total_frames, 1e-6) * video_fps
+        # the fork's stage 2 (its adapter also appends the last index when missing, which an
+        # endpoint-inclusive linspace never leaves out)
         pick = np.linspace(0, len(stage1) - 1, max_frames, dtype=int)
-        if len(stage1) - 1 not in pick:  # never happens with an exact endpoint; kept as the reference does
-            pick = np.append(pick, len(stage1) - 1)
         indices = [stage1[int(i)] for i in pick]
-        max_eff = effective_max_pixels(n1, min_pixels, max_pixels, total_pixels)
+        n_for_pixels = n1  # the fork's fetch_video sizes frames before stage 2
     else:
         n = smart_nframes(total_frames, video_fps, fps=fps, min_frames=min_frames,
                           max_frames=min(max_frames, total_frames))
-        if key_windows:
+        if key_windows is not None and n > 1:
             indices = key_window_indices(total_frames, video_fps, n, key_windows, density)
         else:
             indices = uniform_indices(total_frames, n) if n > 1 else [0]
-        sample_fps = n / max(total_frames, 1e-6) * video_fps
-        max_eff = effective_max_pixels(n, min_pixels, max_pixels, total_pixels)
+        sample_fps = n / max(total_frames, 1e-6) * video_fps  # nominal, as the models' code passes it
+        n_for_pixels = len(indices)  # sized from the frames actually read
+    max_eff = effective_max_pixels(n_for_pixels, min_pixels, max_pixels, total_pixels, video_max_pixels)
     size = smart_resize(height, width, IMAGE_FACTOR, min_pixels, max_eff)
     return SamplePlan(indices=indices, sample_fps=float(sample_fps), size=size)
 
@@ -508,8 +475,10 @@ def sample_video(
     min_frames: int = FPS_MIN_FRAMES,
     max_frames: int = UNIFIED_MAX_FRAMES,
     min_pixels: int = UNIFIED_MIN_PIXELS,
-    max_pixels: int = UNIFIED_MAX_PIXELS,
+    max_pixels: int | None = UNIFIED_MAX_PIXELS,
     total_pixels: int | None = None,
+    video_max_pixels: int = VIDEO_MAX_PIXELS,
+    stage1_max_frames: int = PAPER_STAGE1_MAX_FRAMES,
     backend: str = "auto",
     key_windows=None,
     density: float = 1.5,
@@ -526,7 +495,7 @@ def sample_video(
         raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
     if protocol == "paper" and key_windows:
         raise ValueError("key_windows is not part of the paper protocol")
-    if fps <= 0 or min_frames < 1 or max_frames < 1 or min_pixels < 1 or max_pixels < min_pixels:
+    if fps <= 0 or min_frames < 1 or max_frames < 1 or min_pixels < 1 or (max_pixels is not None and max_pixels < min_pixels):
         raise ValueError(f"invalid sampling parameters fps={fps} frames=[{min_frames}, {max_frames}] "
                          f"pixels=[{min_pixels}, {max_pixels}]")
     p = Path(path)
@@ -540,7 +509,8 @@ def sample_video(
         try:
             return _sample_with(p, name, protocol=protocol, fps=fps, min_frames=min_frames,
                                 max_frames=max_frames, min_pixels=min_pixels, max_pixels=max_pixels,
-                                total_pixels=total_pixels, key_windows=key_windows, density=density)
+                                total_pixels=total_pixels, video_max_pixels=video_max_pixels,
+                                stage1_max_frames=stage1_max_frames, key_windows=key_windows, density=density)
         except VideoError as exc:
             errors.append(f"{name}: {exc}")
         except Exception as exc:  # decoders raise many error types for bad data
@@ -549,7 +519,7 @@ def sample_video(
 
 
 def _sample_with(p: Path, name: str, *, protocol, fps, min_frames, max_frames, min_pixels, max_pixels,
-                 total_pixels, key_windows, density) -> SampledVideo:
+                 total_pixels, video_max_pixels, stage1_max_frames, key_windows, density) -> SampledVideo:
     src = _open_source(p, name)
     try:
         if src.total <= 0:
@@ -558,8 +528,8 @@ def _sample_with(p: Path, name: str, *, protocol, fps, min_frames, max_frames, m
             raise VideoError(f"video has no usable frame rate: {p}")
         plan = plan_sampling(src.total, src.fps, src.height, src.width, protocol=protocol, fps=fps,
                              min_frames=min_frames, max_frames=max_frames, min_pixels=min_pixels,
-                             max_pixels=max_pixels, total_pixels=total_pixels, key_windows=key_windows,
-                             density=density)
+                             max_pixels=max_pixels, total_pixels=total_pixels, video_max_pixels=video_max_pixels,
+                             stage1_max_frames=stage1_max_frames, key_windows=key_windows, density=density)
         unique = sorted(set(plan.indices))
         decoded = src.read(unique)
     finally:

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-TINY_VERSION = "2"
+TINY_VERSION = "3"
 
 # Qwen2.5-VL's special tokens, in Qwen's order (ids follow the learned vocabulary here).
 SPECIAL_TOKENS = (
@@ -227,11 +227,13 @@ def build_tiny_model(out_dir: str | os.PathLike, seed: int = 0) -> Path:
         assert head_dim // 2 == sum(config.rope_scaling["mrope_section"])
         torch.manual_seed(seed)
         model = Qwen2_5_VLForConditionalGeneration(config).eval()
+        # the decoding defaults Qwen2.5-VL-7B-Instruct ships (and its fine-tunes keep): generate()
+        # falls back on them for whatever a protocol leaves unset, e.g. repetition_penalty 1.05
         model.generation_config = GenerationConfig(
             bos_token_id=ids["<|endoftext|>"],
             eos_token_id=[ids["<|im_end|>"], ids["<|endoftext|>"]],
             pad_token_id=ids["<|endoftext|>"],
-            do_sample=False,
+            do_sample=True, temperature=0.1, top_p=0.001, top_k=1, repetition_penalty=1.05,
         )
         model.save_pretrained(tmp, safe_serialization=True)
 

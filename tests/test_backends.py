@@ -1,5 +1,5 @@
-"""The transformers and vLLM backends receive identical inputs; vLLM errors; <glue> parsing;
-sampling-settings precedence. CPU only: vLLM is replaced by a recording stand-in module, so
+"""The transformers and vLLM backends receive identical inputs and decoding for every model and
+protocol; vLLM errors; <glue> parsing as VideoChat-R1.5's evaluation does it; sampling precedence. CPU only: vLLM is replaced by a recording stand-in module, so
 VLLMBackend's real __init__/generate run and what they would hand to vLLM is compared with what
 TransformersBackend hands to the processor and to generate()."""
 
@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from videor2.models import requests as rq
+from videor2.models.adapter import checkpoint_decoding
 from videor2.models.profiles import PROFILES, PROTOCOLS, get_profile
+from videor2.models.sampler import key_window_indices, uniform_indices
 from videor2.models.vllm_backend import VLLMBackend, sampling_params_dict
 
 CONTEXT = "Question: What does the person do first?\nOptions:\n(A) sits\n(B) runs\n(C) jumps\n(D) waves"
@@ -95,17 +97,17 @@ class _ProcessorSpy:
 _SAMPLED: dict = {}
 
 
-def _request(profile_name: str, protocol: str, video_path: str, gen_kwargs=None, overrides=None):
+def _request(profile_name: str, protocol: str, video_path: str, gen_kwargs=None, overrides=None, checkpoint=None):
     """A request built and sampled exactly as ReasoningVideoLM._answer does (frames capped at 8)."""
     profile = get_profile(profile_name)
     overrides = {"max_frames": 8, **(overrides or {})}
-    r = rq.build_request(profile, protocol, task="videor2_mvbench", doc_id=0, context=CONTEXT, key=KEY,
-                         video_path=video_path, gen_kwargs=gen_kwargs or {"max_new_tokens": 256}, overrides=overrides)
-    frames = rq.frame_settings(profile, protocol, overrides)
-    sampler_protocol = "paper" if protocol == "paper" else "unified"
-    cache_key = (sampler_protocol, tuple(sorted(frames.items())))
+    r = rq.build_request(profile, protocol, task="videor2_videomme", doc_id=0, context=CONTEXT, key=KEY,
+                         video_path=video_path, gen_kwargs=gen_kwargs or {"max_new_tokens": 256}, overrides=overrides,
+                         checkpoint=checkpoint)
+    frames = rq.frame_settings(profile, protocol, overrides, "videomme")
+    cache_key = (protocol, tuple(sorted(frames.items())))
     if cache_key not in _SAMPLED:
-        _SAMPLED[cache_key] = rq.sample(r, sampler_protocol, frames).video
+        _SAMPLED[cache_key] = rq.sample(r, protocol, frames).video
     r.video = _SAMPLED[cache_key]
     return r
 
@@ -126,7 +128,7 @@ CASES = [(p, proto) for p in sorted(PROFILES) for proto in PROTOCOLS]
 @pytest.mark.parametrize("profile_name, protocol", CASES)
 def test_vllm_and_transformers_receive_identical_inputs(hf, tiny_dir, video_path, fake_vllm, monkeypatch,
                                                          profile_name, protocol):
-    r = _request(profile_name, protocol, video_path)
+    r = _request(profile_name, protocol, video_path, checkpoint=checkpoint_decoding(tiny_dir))
     assert r.video is not None and len(r.video.indices) >= 2
 
     # vLLM: the real backend, with a recording LLM
@@ -177,11 +179,13 @@ def test_vllm_and_transformers_receive_identical_inputs(hf, tiny_dir, video_path
     assert tok.convert_tokens_to_ids("<|im_end|>") in vp["stop_token_ids"]
     vllm_greedy = vp["temperature"] == 0.0
     assert vllm_greedy == (not eff.do_sample), (r.sampling, hk)
+    assert vp["repetition_penalty"] == pytest.approx(eff.repetition_penalty)
     if not vllm_greedy:
         assert vp["temperature"] == pytest.approx(eff.temperature)
         assert vp["top_p"] == pytest.approx(eff.top_p)
-    if protocol != "native":
-        assert vllm_greedy  # unified and paper decode greedily for every model
+        assert (vp["top_k"] if vp["top_k"] > 0 else 0) == (eff.top_k or 0)
+    # and it is what the protocol prescribes for this model (table below)
+    assert {k: r.sampling[k] for k in EXPECTED[(profile_name, protocol)]} == EXPECTED[(profile_name, protocol)]
 
 
 def test_batched_transformers_inputs_keep_each_requests_prompt_frames_and_fps(hf, video_path, monkeypatch):
@@ -197,18 +201,45 @@ def test_batched_transformers_inputs_keep_each_requests_prompt_frames_and_fps(hf
     assert hf.processor.tokenizer.padding_side == "left"
 
 
-@pytest.mark.parametrize("profile_name, protocol", [("video_r2", "unified"), ("videochat_r1_5", "native")])
-def test_decoding_agrees_under_a_qwen_style_generation_config(hf, video_path, monkeypatch, profile_name, protocol):
-    from transformers import GenerationConfig
+# What each model decodes with, per protocol, given the tiny checkpoint's generation_config.json
+# (Qwen2.5-VL-7B-Instruct's: do_sample, temperature 0.1, top_p 0.001, top_k 1, repetition_penalty 1.05).
+_GREEDY_GC = {"do_sample": False, "repetition_penalty": 1.05}
+_GC_SAMPLING = {"do_sample": True, "temperature": 0.1, "top_p": 0.001, "top_k": 1, "repetition_penalty": 1.05}
+EXPECTED = {
+    # the fork's qwen2_5_vl.py: greedy; generation_config's repetition penalty still applies
+    **{(m, p): _GREEDY_GC for m in ("video_r2", "qwen2_5_vl_cot", "video_r1") for p in ("paper", "unified")},
+    **{(m, "native"): _GREEDY_GC for m in ("video_r2", "qwen2_5_vl_cot")},
+    # the fork's qwen2_5_vl_videorft.py: sampling at 0.01 / 0.001; top_k and the penalty from the checkpoint
+    **{("videorft", p): {"do_sample": True, "temperature": 0.01, "top_p": 0.001, "top_k": 1, "repetition_penalty": 1.05}
+       for p in ("paper", "unified")},
+    # the fork's qwen2_5_vl_video_chat_r1.py and VideoChat-R1.5's own eval: all from generation_config
+    **{("videochat_r1_5", p): _GC_SAMPLING for p in PROTOCOLS},
+    # Video-R1 / VideoRFT official evals: vLLM 0.7 SamplingParams, generation_config not applied
+    ("video_r1", "native"): {"do_sample": True, "temperature": 0.1, "top_p": 0.001, "top_k": 0, "repetition_penalty": 1.0},
+    ("videorft", "native"): {"do_sample": True, "temperature": 0.01, "top_p": 0.001, "top_k": 0, "repetition_penalty": 1.0},
+}
 
-    qwen_like = GenerationConfig(do_sample=True, temperature=0.1, top_p=0.001, top_k=1, repetition_penalty=1.05,
-                                 bos_token_id=hf.stop_ids[0], eos_token_id=hf.stop_ids)
-    monkeypatch.setattr(hf.model, "generation_config", qwen_like)
-    r = _request(profile_name, protocol, video_path)
-    vp = sampling_params_dict(r.sampling, hf.stop_ids)
-    eff = _effective_hf(hf, r.sampling)
-    assert (vp["temperature"] == 0.0) == (not eff.do_sample)
-    assert eff.repetition_penalty == vp.get("repetition_penalty", 1.0)
+
+def test_the_checkpoint_generation_config_is_read(tiny_dir):
+    assert checkpoint_decoding(tiny_dir) == {"do_sample": True, "temperature": 0.1, "top_p": 0.001, "top_k": 1,
+                                             "repetition_penalty": 1.05}
+
+
+def test_adapter_hands_the_checkpoint_decoding_to_its_requests(tiny_dir, tmp_path):
+    from videor2.models.adapter import VideoR2, VideoRFT
+
+    assert VideoR2(pretrained=tiny_dir, log_dir=str(tmp_path)).checkpoint_sampling["repetition_penalty"] == 1.05
+    rft = VideoRFT(pretrained=tiny_dir, log_dir=str(tmp_path), protocol="native")
+    r = rq.build_request(rft.profile, rft.protocol, task="videor2_videomme", doc_id=0, context=CONTEXT, key=KEY,
+                         video_path="x.mp4", gen_kwargs={}, overrides=rft.overrides, checkpoint=rft.checkpoint_sampling)
+    assert r.sampling["repetition_penalty"] == 1.0 and r.sampling["temperature"] == 0.01
+
+
+def test_paper_protocol_refuses_perception_rounds(tiny_dir, tmp_path):
+    from videor2.models.adapter import VideoChatR15
+
+    with pytest.raises(ValueError, match="not part of the paper protocol"):
+        VideoChatR15(pretrained=tiny_dir, log_dir=str(tmp_path), perception_rounds=2)
 
 
 # ------------------------------------------------------------------------- (b), (c) vLLM errors
@@ -246,123 +277,133 @@ def test_adapter_rejects_an_unknown_backend(tiny_dir, tmp_path):
 
 
 # ------------------------------------------------------------------------------- (d) parse_glue
+# VideoChat-R1.5's evaluation: re.search(r'<glue>(.*?)</glue>', ans, re.DOTALL) then ast.literal_eval;
+# no block: keep the previous round's windows; an unreadable block: no windows (uniform sampling).
 
 
 @pytest.mark.parametrize(
-    "text, duration, expected",
+    "text, expected",
     [
-        ("<think>x</think><answer>A</answer><glue>[(5.2, 10.4)]</glue>", None, [(5.2, 10.4)]),
-        ("<glue>[(1, 2), (4.5, 6)]</glue>", 10.0, [(1.0, 2.0), (4.5, 6.0)]),
-        ("<glue>(1, 2)</glue>", None, [(1.0, 2.0)]),                       # a bare pair
-        ("<glue>[[1, 2], [3, 4]]</glue>", None, [(1.0, 2.0), (3.0, 4.0)]),  # lists instead of tuples
-        ("< GLUE >\n[(1, 2)]\n</ glue >", None, [(1.0, 2.0)]),            # case and spacing
-        ("<glue>[(1, 2)]</glue> then <glue>[(3, 4)]</glue>", None, [(3.0, 4.0)]),  # the last block wins
-        ("<glue>[(6, 2)]</glue>", None, [(2.0, 6.0)]),                     # reversed interval: sorted
-        ("<glue>[(3, 3)]</glue>", None, []),                               # empty interval dropped
-        ("<glue>[(-3, 4), (8, 20)]</glue>", 10.0, [(0.0, 4.0), (8.0, 10.0)]),  # clipped to the video
-        ("<glue>[(12, 15)]</glue>", 10.0, []),                             # entirely after the end
-        ("<glue>[(-5, -1)]</glue>", 10.0, []),                             # entirely before the start
-        ("<glue>[(12, 15)]</glue>", None, [(12.0, 15.0)]),                 # no duration: kept
-        ("<glue>[(1, 2), (1, 2, 3), ('a', 'b'), 7, (None, 2)]</glue>", None, [(1.0, 2.0)]),  # bad items skipped
-        ("<glue>[[(1, 2)], (3, 4)]</glue>", None, [(3.0, 4.0)]),           # nested list item skipped
-        ("<glue><glue>[(1, 2)]</glue></glue>", None, []),                  # nested tags: malformed
-        ("<glue>[(1, 2)</glue>", None, []),                                # unbalanced
-        ("<glue>[(1, 2)]", None, []),                                      # unclosed tag
-        ("<glue></glue>", None, []),
-        ("<glue>5.2 to 10.4 seconds</glue>", None, []),
-        ("<glue>__import__('os').system('true')</glue>", None, []),       # never evaluated
-        ("<glue>{(1, 2)}</glue>", None, []),                               # a set is not a window list
-        ("<glue>[1, 2]</glue>", None, []),                                 # a bare pair in list brackets
-        ("<glue>[(1+2j, 3)]</glue>", None, []),
-        ("no tags at all [(1, 2)]", None, []),
-        ("", None, []),
-        (None, None, []),
-        ("<glue>" + "[" * 500 + "]" * 500 + "</glue>", None, []),          # deep nesting
+        ("<think>x</think><answer>A</answer><glue>[(5.2, 10.4)]</glue>", [(5.2, 10.4)]),
+        ("<glue>[(1, 2), (4.5, 6)]</glue>", [(1, 2), (4.5, 6)]),
+        ("<glue>[(1, 2)]</glue> then <glue>[(3, 4)]</glue>", [(1, 2)]),  # the FIRST block
+        ("<glue>\n[(1, 2)]\n</glue>", [(1, 2)]),
+        ("<glue>(1, 2)</glue>", (1, 2)),          # a bare pair is read as it is (the sampler then falls back)
+        ("<glue>[(6, 2)]</glue>", [(6, 2)]),        # reversed: read; the sampler drops it
+        ("<glue>[]</glue>", []),
+        ("<glue>5.2 to 10.4 seconds</glue>", None),
+        ("<glue>__import__('os').system('true')</glue>", None),  # never evaluated
+        ("<glue>[(1, 2)</glue>", None),
+        ("<glue></glue>", None),
+        ("<glue>" + "[" * 500 + "]" * 500 + "</glue>", None),
+        ("< GLUE >[(1, 2)]</ glue >", rq.NO_GLUE),  # only the exact lowercase tags count
+        ("<glue>[(1, 2)]", rq.NO_GLUE),               # unclosed
+        ("no tags at all [(1, 2)]", rq.NO_GLUE),
+        ("", rq.NO_GLUE),
+        (None, rq.NO_GLUE),
     ],
 )
-def test_parse_glue_cases(text, duration, expected):
-    assert rq.parse_glue(text, duration) == expected
-
-
-def _check_windows(windows, duration):
-    assert isinstance(windows, list)
-    for w in windows:
-        assert isinstance(w, tuple) and len(w) == 2
-        s, e = w
-        assert isinstance(s, float) and isinstance(e, float) and e > s
-        if duration is not None:
-            assert 0.0 <= s < e <= duration
+def test_parse_glue_as_the_official_evaluation(text, expected):
+    got = rq.parse_glue(text)
+    assert got is expected if expected is rq.NO_GLUE or expected is None else got == expected
 
 
 _number = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True))
 _windows_text = st.lists(st.tuples(_number, _number), max_size=6).map(repr)
 _glue_text = st.one_of(st.text(max_size=200), _windows_text).map(lambda s: f"<glue>{s}</glue>")
-_durations = st.one_of(st.none(), st.floats(min_value=0.0, max_value=1e5))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=300), _glue_text,
-                 st.tuples(st.text(max_size=50), _glue_text, st.text(max_size=50)).map("".join)), _durations)
-def test_parse_glue_never_raises(text, duration):
-    _check_windows(rq.parse_glue(text, duration), duration)
+                 st.tuples(st.text(max_size=50), _glue_text, st.text(max_size=50)).map("".join)),
+       st.integers(2, 5000), st.floats(1.0, 60.0))
+def test_any_glue_gives_valid_frame_indices(text, total, fps):
+    """Whatever a model writes in <glue>, the next round gets sorted, distinct, in-range frames."""
+    windows = rq.parse_glue(text)
+    if windows is rq.NO_GLUE:
+        windows = None
+    n = min(max(2, total // 15 * 2), 32, total)
+    idx = key_window_indices(total, fps, n, windows) if windows is not None else uniform_indices(total, n)
+    assert idx == sorted(set(idx)) and 0 <= idx[0] and idx[-1] <= total - 1 and len(idx) >= 1
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1000, allow_nan=False), st.floats(0, 1000, allow_nan=False)), max_size=6))
-def test_parse_glue_round_trips_well_formed_windows(pairs):
-    expected = [(min(a, b), max(a, b)) for a, b in pairs if a != b]
-    assert rq.parse_glue(f"<answer>B</answer><glue>{pairs!r}</glue>") == expected
+def test_key_window_sampling_as_the_official_evaluation():
+    # 60 s at 30 fps, 120 frames, window 10-20 s: the windows get round(120*1.5*301/(1.5*301+1498)) = 28
+    # samples by np.linspace(300, 600, 28, dtype=int); the other 92 spread over the remaining frames 0..1798
+    idx = key_window_indices(1800, 30.0, 120, [(10, 20)])
+    inside = [i for i in idx if 300 <= i <= 600]
+    assert len(idx) == 120 and len(inside) == 28
+    assert inside == sorted(set(np.linspace(300, 600, 28, dtype=int).tolist()))
+    assert max(idx) <= 1798  # the evaluation passes the last index as the frame count
+    # a window reaching past the end: clamped to frame 1798, both ends kept, one more frame in total
+    assert len(key_window_indices(1800, 30.0, 120, [(59.9, 70)])) == 121
+    # reversed windows are dropped; with none left, the frames spread over 0..1798 by np.linspace
+    assert key_window_indices(1800, 30.0, 120, [(20, 10)]) == np.linspace(0, 1798, 120, dtype=int).tolist()
+    # a bare pair is not a list of windows: the first round's rule
+    assert key_window_indices(1800, 30.0, 120, (10, 20)) == uniform_indices(1800, 120)
+
+
+def test_videochat_glue_and_final_prompts_as_its_scripts_write_them():
+    key = {"kind": "mc", "stem": "What does he do first?", "options": ["sits", "runs"], "question": "full text"}
+    glue = rq.videochat_prompt("videomme", key, final_round=False)
+    assert glue.startswith('Answer the question: "What does he do first?" according to the content of the video. '
+                           "Select the answer from :A. sits\nB. runs\n.\n\nOutput your think process within the  <think>")
+    assert "full text" not in glue  # the question slot gets the bare question, the options appear once
+    # MVBench, MLVU, LongVideoBench, Video-MMMU rebuild the options without a space: "A.x"
+    assert "Select the answer from :A.sits\nB.runs\n." in rq.videochat_prompt("mlvu", key, final_round=False)
+    # the last round: the plain answer template, MVBench's and Video-MMMU's own
+    assert rq.videochat_prompt("videomme", key, True).endswith("For example: <answer>A</answer>.\n")
+    assert rq.videochat_prompt("mvbench", key, True).endswith(":A.sits\nB.runs\n. The option is: ")
+    # VSI-Bench: the multiple-choice or the numeric glue template in every round
+    numeric = {"kind": "numeric", "stem": "How many chairs?", "options": []}
+    for final in (False, True):
+        assert rq.videochat_prompt("vsibench", numeric, final).startswith(
+            'Answer the question: "How many chairs?" according to the content of the video.\n\nProvide your answer')
+        assert "<glue>[(5.2, 10.4)]</glue>" in rq.videochat_prompt("vsibench", {**key, "kind": "mc"}, final)
 
 
 # -------------------------------------------------------------------- (e) sampling precedence
 
 
 def test_task_max_new_tokens_is_the_base():
-    s = rq.sampling_settings(get_profile("video_r2"), "unified", {"max_new_tokens": 333}, {})
+    s = rq.sampling_settings(get_profile("video_r2"), "paper", {"max_new_tokens": 333}, {})
     assert s["max_new_tokens"] == 333
-    assert rq.sampling_settings(get_profile("video_r2"), "unified", {}, {})["max_new_tokens"] == 1024
+    assert rq.sampling_settings(get_profile("video_r2"), "paper", {}, {})["max_new_tokens"] == 1024
 
 
-def test_native_profile_overrides_the_task_and_model_args_override_both():
+def test_precedence_library_checkpoint_protocol_model_args():
+    gc = {"do_sample": True, "temperature": 0.1, "top_p": 0.001, "top_k": 1, "repetition_penalty": 1.05}
     r1 = get_profile("video_r1")
-    native = rq.sampling_settings(r1, "native", {"max_new_tokens": 333}, {})
-    assert native == {"max_new_tokens": 1024, "do_sample": True, "temperature": 0.1, "top_p": 0.001}
+    # no generation_config: transformers' defaults
+    assert rq.sampling_settings(r1, "paper", {}, {}) == {
+        "do_sample": False, "temperature": 1.0, "top_p": 1.0, "top_k": 50, "repetition_penalty": 1.0, "max_new_tokens": 1024}
+    # native: its own length and sampling; vLLM's defaults rather than the checkpoint's
+    native = rq.sampling_settings(r1, "native", {"max_new_tokens": 333}, {}, gc)
+    assert native == {"do_sample": True, "temperature": 0.1, "top_p": 0.001, "top_k": 0, "repetition_penalty": 1.0,
+                      "max_new_tokens": 1024}
     explicit = rq.sampling_settings(r1, "native", {"max_new_tokens": 333},
-                                    {"max_new_tokens": 64, "temperature": 0.7, "top_p": 0.9})
-    assert explicit == {"max_new_tokens": 64, "do_sample": True, "temperature": 0.7, "top_p": 0.9}
-    # unified keeps the task's length for the same model
-    assert rq.sampling_settings(r1, "unified", {"max_new_tokens": 333}, {})["max_new_tokens"] == 333
-    # an explicit temperature of 0 turns sampling off
-    assert rq.sampling_settings(r1, "native", {}, {"temperature": 0.0})["do_sample"] is False
-    # None means "not given"
-    assert rq.sampling_settings(r1, "native", {}, {"max_new_tokens": None, "temperature": None}) == native
-
-
-def test_native_decoding_of_each_model():
-    assert rq.sampling_settings(get_profile("videorft"), "native", {}, {}) == {
-        "max_new_tokens": 1024, "do_sample": True, "temperature": 0.01, "top_p": 0.001}
-    # VideoChat-R1.5 native: its checkpoint's generation_config.json decides the decoding
-    assert rq.sampling_settings(get_profile("videochat_r1_5"), "native", {"max_new_tokens": 333}, {}) == {
-        "max_new_tokens": 2048}
-    for name in ("video_r2", "qwen2_5_vl_cot"):
-        s = rq.sampling_settings(get_profile(name), "native", {"max_new_tokens": 333}, {})
-        assert s == {"max_new_tokens": 333, "do_sample": False, "temperature": 0.0, "top_p": 1.0}
-
-
-@pytest.mark.parametrize("name", sorted(PROFILES))
-@pytest.mark.parametrize("protocol", ["unified", "paper"])
-def test_unified_and_paper_are_greedy_for_every_profile(name, protocol):
-    s = rq.sampling_settings(get_profile(name), protocol, {"max_new_tokens": 333}, {})
-    assert s == {"max_new_tokens": 333, "do_sample": False, "temperature": 0.0, "top_p": 1.0}
-    assert sampling_params_dict(s, [1])["temperature"] == 0.0
-    # asking for sampling without a temperature keeps greedy (temperature 0 wins)
-    assert rq.sampling_settings(get_profile(name), protocol, {}, {"do_sample": True})["do_sample"] is False
+                                    {"max_new_tokens": 64, "temperature": 0.7, "top_p": 0.9, "repetition_penalty": 1.2}, gc)
+    assert explicit == {**native, "max_new_tokens": 64, "temperature": 0.7, "top_p": 0.9, "repetition_penalty": 1.2}
+    assert rq.sampling_settings(r1, "native", {}, {"temperature": 0.0}, gc)["do_sample"] is False
+    assert rq.sampling_settings(r1, "native", {}, {"max_new_tokens": None, "temperature": None}, gc) == native
+    # paper: greedy, the checkpoint's repetition penalty kept
+    paper = rq.sampling_settings(r1, "paper", {"max_new_tokens": 333}, {}, gc)
+    assert paper["do_sample"] is False and paper["repetition_penalty"] == 1.05 and paper["max_new_tokens"] == 333
+    assert sampling_params_dict(paper, [1])["temperature"] == 0.0
+    assert sampling_params_dict(paper, [1])["repetition_penalty"] == 1.05
 
 
 def test_build_request_carries_the_settings_and_profile_prompt(video_path):
-    r = rq.build_request(get_profile("video_r1"), "native", task="videor2_mvbench", doc_id=3, context=CONTEXT,
-                         key={"kind": "numeric"}, video_path=video_path, gen_kwargs={"max_new_tokens": 333},
+    key = {"kind": "numeric", "stem": "How far is it?", "options": []}
+    r = rq.build_request(get_profile("video_r1"), "native", task="videor2_vsibench", doc_id=3, context=CONTEXT,
+                         key=key, video_path=video_path, gen_kwargs={"max_new_tokens": 333},
                          overrides={"top_p": 0.5, "system_prompt": "SYS"})
-    assert r.sampling == {"max_new_tokens": 1024, "do_sample": True, "temperature": 0.1, "top_p": 0.5}
+    assert r.sampling["max_new_tokens"] == 1024 and r.sampling["top_p"] == 0.5 and r.sampling["temperature"] == 0.1
     assert r.system == "SYS" and r.kind == "numeric"
-    assert r.text == CONTEXT + get_profile("video_r1").suffix("numeric")
+    assert r.text == "How far is it?\n" + get_profile("video_r1").suffix("numeric", "native").join(
+        [rq.R1_THINK_TEMPLATE, ""])
+    # paper and unified: the task's own text for every model, no answer-type suffix
+    for protocol in ("paper", "unified"):
+        r = rq.build_request(get_profile("video_r1"), protocol, task="videor2_vsibench", doc_id=3, context=CONTEXT,
+                             key=key, video_path=video_path, gen_kwargs={}, overrides={})
+        assert r.text == CONTEXT

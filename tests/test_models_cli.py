@@ -8,12 +8,10 @@ import pytest
 
 from conftest import find_one, run_lmms_eval
 from videor2 import BENCHMARKS, task_name
-from videor2.models.profiles import R1_SUFFIXES, VIDEOCHAT_GLUE_PROMPT
+from videor2.models.profiles import R1_SUFFIXES, R1_THINK_TEMPLATE, VIDEOCHAT_GLUE_PROMPT
 from videor2.tasks.common.prompts import SYSTEM_PROMPT, THINK_POST_PROMPT
 
 pytestmark = pytest.mark.slow
-
-SUFFIXED = {"video_r1", "videorft"}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +41,8 @@ def _generation_log(out):
 
 @pytest.mark.parametrize("model", ["video_r2", "video_r1", "videorft", "videochat_r1_5", "qwen2_5_vl_cot"])
 def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, tiny_dir, model):
-    # video_r2 runs the full unified protocol (up to 128 frames); the others cap frames to keep CI short
+    # the default protocol is `paper` for every model: the task prompt, no answer-type suffix;
+    # video_r2 runs it in full (128 frames); the others cap frames to keep CI short
     # ... and records attention (one sidecar per answered sample)
     extra = ",record_attention=true" if model == "video_r2" else ",max_num_frames=16"
     results, out = _run(tmp_path, fixture_mirror, model, f"pretrained={tiny_dir},max_new_tokens=16{extra}")
@@ -56,13 +55,12 @@ def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, ti
             if item["status"] == "video_error":
                 assert raw.startswith("[videor2:video_error]")
                 continue
-            # the exact chat prompt the model read: system turn, video, question, think post-prompt (+ suffix)
+            # the exact chat prompt the model read: system turn, video, question, think post-prompt
             assert prompt.startswith(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n"
                                      "<|vision_start|><|video_pad|><|vision_end|>")
             assert prompt.endswith("<|im_end|>\n<|im_start|>assistant\n")
             think = THINK_POST_PROMPT.lstrip("\n")  # MMVU joins it without the newline
-            suffix = R1_SUFFIXES[item["kind"]] if model in SUFFIXED else ""
-            assert prompt.endswith(think + suffix + "<|im_end|>\n<|im_start|>assistant\n"), prompt[-300:]
+            assert prompt.endswith(think + "<|im_end|>\n<|im_start|>assistant\n"), prompt[-300:]
     # the empty VSI-Bench video is an explicit error, not a crash
     assert results["results"][task_name("vsibench")]["errors,none"] == 1
     log = _generation_log(out)
@@ -73,9 +71,10 @@ def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, ti
         if e["status"] == "video_error":
             continue
         frames = e["rounds"][-1]["frames"]
-        assert frames["count"] % 2 == 0 and 4 <= frames["count"] <= 128
+        assert frames["count"] == (128 if model == "video_r2" else 16)  # paper: exactly max_num_frames
         if model == "video_r2" and frames["duration"] > 300:
-            assert frames["count"] == 128 and frames["size"] == [280, 504]  # 10-min 16:9 clip, unified
+            assert frames["size"] == [280, 504]  # 10-min 16:9 clip
+            assert abs(frames["sample_fps"] - 128 / frames["duration"]) < 1e-6  # stage 1's fps
         assert e["rounds"][-1]["n_tokens"] <= 16
     if model == "video_r2":
         _check_attention_sidecars(out, log)
@@ -106,17 +105,36 @@ def _check_attention_sidecars(out, log):
         assert meta["stats"]["n_tokens"] == n and entry["status"] == "ok"
 
 
+def test_native_video_r1_prompt_is_its_own_template_and_suffix(tmp_path, fixture_mirror, tiny_dir):
+    _, out = _run(tmp_path, fixture_mirror, "video_r1", f"pretrained={tiny_dir},max_new_tokens=8,protocol=native",
+                  tasks="videor2_videomme,videor2_vsibench", limit=2)
+    for bench in ("videomme", "vsibench"):
+        for row in _samples(out, bench):
+            item = row["videor2_acc"]
+            if item["status"] == "video_error":
+                continue
+            tail = "\n" + R1_THINK_TEMPLATE + R1_SUFFIXES[item["kind"]] + "<|im_end|>\n<|im_start|>assistant\n"
+            assert row["input"].endswith(tail), row["input"][-400:]
+    for e in _generation_log(out):
+        if e["status"] != "video_error":
+            frames = e["rounds"][-1]["frames"]
+            assert frames["count"] <= 16 and frames["size"][0] * frames["size"][1] <= 105369
+            assert e["rounds"][-1]["sampling"]["temperature"] == 0.1 and e["rounds"][-1]["sampling"]["repetition_penalty"] == 1.0
+
+
 def test_videochat_iterative_perception_keeps_every_round(tmp_path, fixture_mirror, tiny_dir):
     _, out = _run(tmp_path, fixture_mirror, "videochat_r1_5",
-                  f"pretrained={tiny_dir},max_new_tokens=16,max_num_frames=8,perception_rounds=2",
+                  f"pretrained={tiny_dir},max_new_tokens=16,max_num_frames=8,perception_rounds=2,protocol=native",
                   tasks="videor2_mvbench,videor2_minerva", limit=1)
     log = _generation_log(out)
     assert len(log) == 2
     for e in log:
         assert [r["round"] for r in e["rounds"]] == [1, 2]
         first, last = e["rounds"]
-        head, _, tail = VIDEOCHAT_GLUE_PROMPT.partition("[QUESTION]")
+        head = VIDEOCHAT_GLUE_PROMPT.partition("[QUESTION]")[0]
         assert head in first["prompt"] and "<glue> </glue>" in first["prompt"]
-        assert THINK_POST_PROMPT in last["prompt"] and "<glue>" not in last["prompt"]
+        assert THINK_POST_PROMPT not in first["prompt"] + last["prompt"]  # its own prompts, not the task's
+        final_end = "The option is: " if e["task"] == "videor2_mvbench" else "For example: <answer>A</answer>.\n"
+        assert last["prompt"].endswith(final_end + "<|im_end|>\n<|im_start|>assistant\n"), last["prompt"][-300:]
         assert "output" in first and "output" in last  # every round's raw output is logged
-        assert first["frames"]["count"] == last["frames"]["count"]  # same total frames
+        assert abs(first["frames"]["count"] - last["frames"]["count"]) <= 2  # about the same frames

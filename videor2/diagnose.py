@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, benchmark_of, task_name
+from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS
 from videor2.records import RecordLog, SampleRecord, iter_jsonl
 
 DEFAULT_MODEL = "video_r2"
@@ -42,7 +43,9 @@ def add_arguments(parser) -> None:
                         f"default: {DEFAULT_MODEL} on the embedded tiny checkpoint")
     g.add_argument("--pretrained", default=None, help="checkpoint: hub id or local folder (default: the profile's hub id; "
                                                       "the tiny checkpoint when --model is not given)")
-    g.add_argument("--protocol", default="unified", choices=("unified", "paper", "native"))
+    g.add_argument("--protocol", default=DEFAULT_PROTOCOL, choices=PROTOCOLS,
+                   help="paper (default): the Video-R2 evaluation fork exactly; unified: the same without duplicated "
+                        "frames; native: each model's own published settings (docs/PROTOCOLS.md)")
     g.add_argument("--model-args", default="", help="extra lmms-eval model_args, e.g. 'backend=vllm,dtype=bf16'")
     g.add_argument("--max-new-tokens", type=int, default=None, help="override the tasks' max_new_tokens")
     g.add_argument("--batch-size", type=int, default=1)
@@ -304,7 +307,7 @@ def _teacher_force(records: list[SampleRecord], p: dict, args, att_dir: Path) ->
         if not ids:
             continue
         try:
-            rq.sample(req, "paper" if args.protocol == "paper" else "unified", rq.frame_settings(profile, args.protocol, {}))
+            rq.sample(req, args.protocol, rq.frame_settings(profile, args.protocol, {}, rec.benchmark))
         except VideoError:
             continue
         batch, shares = teacher_forced_shares(backend, req, ids, probe)
