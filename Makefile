@@ -16,7 +16,7 @@ $(VENV)/.lock-installed: $(LOCK)
 	$(BIN)/pip install -q --no-deps -r $(LOCK)
 	touch $@
 
-$(STAMP): $(VENV)/.lock-installed pyproject.toml
+$(STAMP): $(VENV)/.lock-installed pyproject.toml setup.py
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	$(BIN)/python scripts/check_env.py
 	touch $@

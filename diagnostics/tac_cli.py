@@ -11,13 +11,11 @@ DIR/summary.json, DIR/summary.csv, DIR/judge_cache.jsonl (judge replies; a rerun
 from __future__ import annotations
 
 import json
-import math
-import os
 import sys
 import time
 from pathlib import Path
 
-from videor2 import benchmark_label
+from videor2.tasks.registry import benchmark_label
 
 
 def add_arguments(p):
@@ -108,27 +106,9 @@ def load_input(path: str | Path, model: str = ""):
     return out
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return "   -" if math.isnan(v) else f"{v:5.1f}"
-    return str(v)
-
-
-def print_table(df, file=None) -> None:
-    file = file or sys.stdout  # looked up at call time (sys.stdout may be replaced)
-    cols = ["benchmark", "n", "errors", "accuracy", "tac", "tac_coverage", "tac_unknown", "answer_missing", "tac_corr",
-            "tac_cond", "vas_judge", "vas_attention", "judge_errors", "judge_rules_agreement"]
-    head = ["benchmark", "n", "err", "acc", "TAC", "found", "unk", "noans", "TACcorr", "TACcond", "VASjudge", "VASattn",
-            "j_err", "j=rules"]
-    rows = [[_fmt(r[c]) + ("*" if c == "tac" and r["tac_lower_bound"] else "") for c in cols] for _, r in df.iterrows()]
-    widths = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(head)]
-    print("  ".join(h.rjust(w) for h, w in zip(head, widths)), file=file)
-    for x in rows:
-        print("  ".join(v.rjust(w) for v, w in zip(x, widths)), file=file)
-
-
 def run(args) -> int:
     from videor2.diagnostics.judge import JudgeUnavailable, make_judge
+    from videor2.diagnostics.metrics import console_table
     from videor2.diagnostics.summary import summarize, tac_judge_note
     from videor2.diagnostics.tac import apply_tac
     from videor2.records import RecordLog
@@ -176,7 +156,7 @@ def run(args) -> int:
             "grounding": "judged" if judge.has_grounding else "none (judge=rules: vas_judge is NaN)",
             "rows": json.loads(df.to_json(orient="records"))}
     (out / "summary.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    print_table(df)
+    print(console_table(df))
     print(tac_judge_note(df))
     s = judge.stats
     print(f"\njudge {judge.spec.split('#')[0]}: {len(records)} records, {s.requests} requests sent, "

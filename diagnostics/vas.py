@@ -389,7 +389,6 @@ class AttentionRecorder:
         return gens
 
     def write(self, task: str, doc_id, gen) -> None:
-        import json
 
         entry = {"task": task, "doc_id": doc_id}
         if len(gen.token_ids) == 0:

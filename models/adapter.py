@@ -17,13 +17,12 @@ from pathlib import Path
 from lmms_eval.api.model import lmms
 from tqdm import tqdm
 
-from videor2 import BENCHMARKS, benchmark_label, benchmark_of
+from videor2.tasks.registry import BENCHMARKS, benchmark, benchmark_label
 from videor2.errors import VideoError, error_response
 from videor2.jsonl import append_jsonl
 from videor2.models import requests as rq
 from videor2.models.checkpoint import check_checkpoint
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS, get_profile
-from videor2.tasks.common.task import benchmark_module
 
 
 def _bool(value) -> bool:
@@ -39,9 +38,8 @@ def _opt_int(value):
 
 
 def _answer_key(task: str, doc: dict) -> dict:
-    name = task[len("videor2_"):] if task.startswith("videor2_") else task
-    if name in BENCHMARKS:
-        key = dict(benchmark_module(benchmark_of(task)).answer_key(doc))
+    if benchmark_label(task) in BENCHMARKS:
+        key = dict(benchmark(task).answer_key(doc))
     else:
         key = {"kind": "mc", "question": "", "options": []}  # a task outside the suite: no suffix data
     # the bare question (without options or instructions), for prompts that rebuild the question

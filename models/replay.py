@@ -17,11 +17,10 @@ from pathlib import Path
 from lmms_eval.api.model import lmms
 from tqdm import tqdm
 
-from videor2 import benchmark_of
+from videor2.tasks.registry import benchmark
 from videor2.errors import VideoError, error_response
 from videor2.models.sampler import check_video
 from videor2.tasks.common.answers import LETTERS
-from videor2.tasks.common.task import benchmark_module
 
 ANSWER_POLICIES = ("gt", "wrong", "none")
 THINK_POLICIES = ("consistent", "inconsistent", "missing")
@@ -108,7 +107,7 @@ class Replay(lmms):
             if resp is None:
                 return error_response("generation_error", f"no saved response for ({task}, {doc_id})")
             return resp
-        key = benchmark_module(benchmark_of(task)).answer_key(doc)
+        key = benchmark(task).answer_key(doc)
         return scripted_response(key, self.policy, self.think)
 
     def generate_until(self, requests) -> list[str]:

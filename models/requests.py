@@ -12,7 +12,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from videor2 import benchmark_label
+from videor2.tasks.registry import benchmark_label
 from videor2.models.profiles import (R1_THINK_TEMPLATE, VIDEOCHAT_FINAL_PROMPT, VIDEOCHAT_GLUE_PROMPT,
                                      VIDEOCHAT_MVBENCH_FINAL_PROMPT, VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT,
                                      VIDEOCHAT_VSI_MC_PROMPT, VIDEOCHAT_VSI_NUMERIC_PROMPT, ModelProfile)

@@ -22,12 +22,12 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from videor2 import BENCHMARKS_GENERIC, PAPER_COLUMNS
+from videor2.tasks.registry import BENCHMARKS_GENERIC, PAPER_COLUMNS
+from videor2.diagnostics import metrics as M
 from videor2.records import read_records
 
 from . import figures as F
-from .tables import (AVERAGE_ROWS, LONG_COLUMNS, METRIC_LABELS, METRICS, PAPER_FILES, WIDE_COLUMNS, fmt,
-                     ordered_benchmarks, read_paper, read_summary, summary_long, wide_table)
+from .tables import (AVERAGE_ROWS, LONG_COLUMNS, PAPER_FILES, WIDE_COLUMNS, ordered_benchmarks, read_paper, read_summary, summary_long, wide_table)
 
 # Heatmap colour range per metric (None = the data's range; attention shares are small numbers).
 HEAT_RANGE = {"vas_attention": (None, None)}
@@ -109,22 +109,24 @@ def compare_runs(run_dirs: Sequence[str | os.PathLike], out_dir: str | os.PathLi
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     long.to_csv(out / "combined.csv", index=False)
+    compared = [m.name for m in M.compared()]
+    labels_of = M.labels()
     wides = {}
-    for m in METRICS:
+    for m in compared:
         w = wide_table(long, m)
         w.to_csv(out / f"combined_{m}.csv")
         wides[m] = w
 
     fig_dir = out / "figures"
     figs: dict = {"heatmaps": [], "box": [], "box_overview": None, "scatter": None, "notes": []}
-    for m in METRICS:
+    for m in compared:
         w = wides[m]
         if not np.isfinite(w[WIDE_COLUMNS].to_numpy(float)).any():
             continue
         vmin, vmax = HEAT_RANGE.get(m, (0.0, 100.0))
-        fig = F.heatmap(w[WIDE_COLUMNS], f"{METRIC_LABELS[m]} (%)", vmin=vmin, vmax=vmax, paper_rows=paper_labels)
+        fig = F.heatmap(w[WIDE_COLUMNS], f"{labels_of[m]} (%)", vmin=vmin, vmax=vmax, paper_rows=paper_labels)
         note = " Paper rows: the published table of this metric." if m in PAPER_FILES and paper_labels else ""
-        figs["heatmaps"].append(F.save(fig, fig_dir, f"heatmap_{m}", title=METRIC_LABELS[m],
+        figs["heatmaps"].append(F.save(fig, fig_dir, f"heatmap_{m}", title=labels_of[m],
                                        caption=_HEAT_CAPTION + note))
 
     # attention box plots: one box per run
@@ -152,21 +154,21 @@ def compare_runs(run_dirs: Sequence[str | os.PathLike], out_dir: str | os.PathLi
                                  caption="One point per run and benchmark (circles generic, squares reasoning), "
                                          "95 % intervals as bars.")
 
-    from .html import SUMMARY_COLUMN_DOCS, render
+    from .html import render, summary_column_docs
 
     runs = [{"label": lab, "model": i["model"], "protocol": i.get("protocol") or "–", "dir": str(d),
              "n": _overall(s, "n")} for lab, i, d, s in zip(labels, infos, dirs, summaries)]
     tables = []
-    for m in METRICS:
+    for m in compared:
         w = wides[m]
         if not np.isfinite(w[WIDE_COLUMNS].to_numpy(float)).any():
             continue
-        tables.append({"metric": m, "label": METRIC_LABELS[m], "columns": WIDE_COLUMNS,
+        tables.append({"metric": m, "label": labels_of[m], "columns": WIDE_COLUMNS,
                        "rows": [{"label": idx, "source": r["source"], "values": [r[c] for c in WIDE_COLUMNS]}
                                 for idx, r in w.iterrows()]})
     html = render("compare.html.j2", title="Model comparison", runs=runs, tables=tables, figs=figs,
                   paper_dir=str(paper_dir) if paper_dir is not None else None, paper_labels=paper_labels,
-                  column_docs=[c for c in SUMMARY_COLUMN_DOCS if c[0] in METRICS],
+                  column_docs=[c for c in summary_column_docs() if c[0] in compared],
                   generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     index = out / "index.html"
     tmp = index.with_name("index.html.tmp")
@@ -228,13 +230,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"videor2 report: error: {exc}", file=sys.stderr)
         return 2
     combined = pd.read_csv(Path(args.out) / "combined.csv")
-    ov = combined[combined["benchmark"] == "Overall"].pivot_table(index="label", columns="metric", values="value",
-                                                                 aggfunc="first", sort=False)
-    cols = [m for m in ("accuracy", "tac", "tac_cond", "vas_attention", "vas_judge") if m in ov.columns]
-    width = max([len(str(i)) for i in ov.index] + [5])
-    print("Overall".ljust(width) + "".join(f"{METRIC_LABELS[m]:>20}" for m in cols))
-    for label, r in ov.iterrows():
-        print(str(label).ljust(width) + "".join(f"{fmt(r[m]):>20}" for m in cols))
+    overall = combined[combined["benchmark"] == "Overall"].pivot_table(index="label", columns="metric", values="value",
+                                                                      aggfunc="first", sort=False)
+    print(M.console_table(overall.reset_index().rename(columns={"label": "Overall"}), label_column="Overall"))
     print(f"\ncombined tables: {Path(args.out) / 'combined.csv'}")
     print(f"report: {index}")
     return 0

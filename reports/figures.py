@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from videor2 import BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
+from videor2.tasks.registry import BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
 from videor2.records import SampleRecord
 
 from .tables import WIDE_COLUMNS, is_finite

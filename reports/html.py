@@ -18,53 +18,26 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from videor2 import BENCHMARKS_GENERIC, PAPER_COLUMNS
-from videor2.diagnostics.summary import LOWER_BOUND_COVERAGE
+from videor2.tasks.registry import BENCHMARKS_GENERIC, PAPER_COLUMNS
+from videor2.diagnostics import metrics as M
+from videor2.diagnostics.metrics import LOWER_BOUND_COVERAGE
 from videor2.diagnostics.think import reasoning_text
 
 from . import figures as F
-from .tables import (AVERAGE_ROWS, METRIC_LABELS, fmt, fmt_int, is_finite, judge_fields, letter,
+from .tables import (AVERAGE_ROWS, fmt, fmt_int, is_finite, judge_fields, letter,
                      ordered_benchmarks, round_summary, summary_matrix, write_tables)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_LISTED_SAMPLES = 500
 
-# Explanations of every summary.csv column (shown in the HTML; docs/REPORT.md says the same).
-SUMMARY_COLUMN_DOCS: list[tuple[str, str]] = [
-    ("benchmark", "Benchmark name, or one of the unweighted averages over benchmarks: Generic (the 5 "
-                  "generic benchmarks), Reasoning (the 6 reasoning benchmarks), Overall (all 11)."),
-    ("group", "generic | reasoning for a suite benchmark row (other for a benchmark outside the suite), average for the three average rows."),
-    ("n", "Samples evaluated (average rows: over their benchmarks)."),
-    ("errors", "Samples whose record status is not ok (generation, parsing or scoring failed)."),
-    ("accuracy", "The benchmark's own score as lmms-eval reports it (percent correct; MVBench/MLVU: mean "
-                 "over subtasks/types, Video-MMMU: over tracks, VSI-Bench: over types with mean relative "
-                 "accuracy for numeric items); failed samples count 0. _lo/_hi: 95 % interval."),
-    ("tac", "Think-Answer Consistency, primary: percent of samples whose <think> concludes the same "
-            "option / value that <answer> gives. _lo/_hi: 95 % interval."),
-    ("tac_unknown", "Number of samples whose <think> reaches no explicit conclusion (think_pred UNKNOWN); "
-                    "they count as inconsistent in tac."),
-    ("tac_coverage", "Think found: percent of TAC samples whose reasoning conclusion was found (think_pred not "
-                     "UNKNOWN). With the rules judge below 90 % the TAC is flagged a lower bound (tac_lower_bound): "
-                     "a conclusion the rules miss counts as inconsistent. _lo/_hi: 95 % interval."),
-    ("answer_missing", "No answer: TAC samples whose output gives no final answer (no <answer> block and no marked "
-                       "final answer, e.g. cut off while reasoning); their TAC answer is UNKNOWN, so they count as "
-                       "inconsistent. Accuracy still scores them by the benchmark's own rule (the whole output)."),
-    ("tac_judge", "Which judge produced the think conclusions: rules, an LLM judge spec, or rules+LLM (hybrid)."),
-    ("tac_lower_bound", "True where tac_judge is rules and tac_coverage is below 90 %."),
-    ("tac_corr", "Reference variant answer_to_thinking_correlation: percent of samples where the think "
-                 "conclusion and the answer are both right or both wrong, P(a == t)."),
-    ("tac_cond", "Reference variant consistency_accuracy: percent of correctly answered samples whose "
-                 "think conclusion is also correct, P(t | a). The paper's TAC tables match this one."),
-    ("vas_attention", "VAS from attention: mean percent of last-layer attention (all heads) that each "
-                      "generated token puts on video tokens, averaged over samples. Needs the attention probe."),
-    ("vas_attention_median", "Median over samples of the per-sample VAS-attention means, with its 95 % interval."),
-    ("vas_judge", "VAS from the judge: 10 x the mean 0-10 score of how much the <think> text relies on "
-                  "concrete visual evidence (the paper's VAS tables). _lo/_hi: 95 % interval."),
-    ("judge_errors", "Number of samples for which the judge gave no usable output (excluded from "
-                     "vas_judge, never scored as 0)."),
-    ("judge_rules_agreement", "Percent of samples where the judge's think conclusion equals the rule "
-                              "parser's (a sanity check of the judge); – where not computed."),
-]
+
+def summary_column_docs() -> list[tuple[str, str]]:
+    """Explanations of every summary.csv column, from the metric registry (docs/REPORT.md says the same)."""
+    return [("benchmark", "Benchmark name, or one of the unweighted averages over benchmarks: Generic (the "
+                          "generic benchmarks), Reasoning (the reasoning benchmarks), Overall (all of them)."),
+            ("group", "generic | reasoning for a suite benchmark row (other for a benchmark outside the suite), "
+                      "average for the three average rows.")] + [(m.name, m.doc) for m in M.metrics()]
+
 
 SAMPLE_COLUMN_DOCS: list[tuple[str, str]] = [
     ("benchmark, doc_id, model, category", "Which item (benchmark, its document id, subtask) and which model."),
@@ -213,7 +186,9 @@ def _summary_rows(summary: pd.DataFrame) -> list[dict]:
         d = {k: (None if (isinstance(v, float) and not np.isfinite(v)) else v) for k, v in r.items()}
         b = str(r["benchmark"])
         d["label"] = PAPER_COLUMNS.get(b, b)
-        d["tac_judge_label"] = _no_scheme(d.get("tac_judge")) or "–"
+        for m in M.metrics("info"):  # judge specs may hold a server URL: shown as text without the scheme
+            if isinstance(d.get(m.name), str):
+                d[m.name] = _no_scheme(d[m.name]) or "–"
         d["is_average"] = b in AVERAGE_ROWS or r.get("group") == "average"
         rows.append(d)
     # benchmarks in suite order, then the averages
@@ -333,9 +308,9 @@ def write_report(run_dir: str | os.PathLike, records: Iterable, summary: pd.Data
         n_records=len(records), n_benchmarks=len({r.benchmark for r in records}),
         n_errors=sum(1 for r in records if r.status != "ok"), statuses=statuses,
         n_inconsistent=len(inconsistent), n_consistent_known=sum(1 for r in records if r.consistent is not None),
-        headline=headline, metric_labels=METRIC_LABELS,
+        headline=headline, metric_labels=M.labels(), table_metrics=[m for m in M.metrics() if m.html],
         rows=rows, any_lower_bound=any(bool(r.get("tac_lower_bound")) for r in rows),
-        lower_bound_coverage=LOWER_BOUND_COVERAGE, column_docs=SUMMARY_COLUMN_DOCS, sample_column_docs=SAMPLE_COLUMN_DOCS,
+        lower_bound_coverage=LOWER_BOUND_COVERAGE, column_docs=summary_column_docs(), sample_column_docs=SAMPLE_COLUMN_DOCS,
         figs=figs, samples=shown, sample_benches=[(b, PAPER_COLUMNS.get(b, b)) for b in benches],
         truncated=max(0, len(inconsistent) - len(shown)), files=[p.name for p in paths.values()],
     )

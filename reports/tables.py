@@ -14,22 +14,10 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
-from videor2.diagnostics.summary import COLUMNS as SUMMARY_COLUMNS  # summary.csv's columns, in order
+from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
+from videor2.diagnostics import metrics as M
 from videor2.records import SampleRecord, _json_default
 
-INT_COLUMNS = ("n", "errors", "tac_unknown", "answer_missing", "judge_errors")
-# The headline metrics (each with _lo/_hi 95 % bounds in the summary).
-METRICS = ("accuracy", "tac", "tac_coverage", "tac_corr", "tac_cond", "vas_attention", "vas_judge")
-METRIC_LABELS = {
-    "accuracy": "Accuracy",
-    "tac": "TAC",
-    "tac_coverage": "Think found",
-    "tac_corr": "TAC (correlation)",
-    "tac_cond": "TAC (conditional)",
-    "vas_attention": "VAS-attention",
-    "vas_judge": "VAS-judge",
-}
 AVERAGE_ROWS = ("Generic", "Reasoning", "Overall")
 # Column order of the paper's tables: generic, their average, reasoning, their average, overall.
 WIDE_COLUMNS = (
@@ -89,11 +77,12 @@ def options_text(options: Iterable[str] | None) -> str:
 def round_summary(summary: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """The summary with counts as integers and every other number rounded to `digits` decimals."""
     out = summary.copy()
+    counts = {m.name for m in M.metrics("count")}
     for col in out.columns:
         if col in ("benchmark", "group"):
             continue
         values = pd.to_numeric(out[col], errors="coerce")
-        if col in INT_COLUMNS:
+        if col in counts:
             out[col] = values.round().astype("Int64")
         else:
             out[col] = values.astype(float).round(digits)
@@ -215,7 +204,7 @@ def summary_long(summary: pd.DataFrame, *, label: str, model: str, run: str, pro
     """Long rows (label, model, protocol, run, source, benchmark, group, metric, value, lo, hi, n)."""
     rows = []
     for _, r in summary.iterrows():
-        for m in METRICS:
+        for m in (x.name for x in M.compared()):
             if m not in summary.columns:
                 continue
             rows.append({
@@ -265,7 +254,8 @@ def summary_matrix(summary: pd.DataFrame, metrics: Iterable[str], label: str | N
                 col = wide_column(str(r["benchmark"]))
                 if col is not None:
                     row[col] = _num(r[m])
-        name = METRIC_LABELS.get(m, m) if label is None else f"{label} · {METRIC_LABELS.get(m, m)}"
+        text = M.labels().get(m, m)
+        name = text if label is None else f"{label} · {text}"
         table.loc[name] = row
     return table
 

@@ -16,6 +16,9 @@ LMMS_EVAL = str(Path(sys.executable).with_name("lmms-eval"))
 
 
 def pytest_configure(config):
+    # a benchmark folder copied by test_a_new_benchmark_is_one_folder and left by a killed run
+    for stale in (REPO / "tasks").glob("zz_copy_*"):
+        shutil.rmtree(stale, ignore_errors=True)
     # One pool of encoded videos for every test module (the 10-minute one takes a while).
     from videor2.fixtures import build_pool
     from videor2.paths import default_fixtures_dir

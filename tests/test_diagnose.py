@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, run_lmms_eval
-from videor2 import BENCHMARKS
+from videor2.tasks.registry import BENCHMARKS
 
 pytestmark = pytest.mark.slow
 DIAGNOSE = [sys.executable, str(REPO / "scripts" / "diagnose.py")]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import find_one, run_lmms_eval
-from videor2 import BENCHMARKS, task_name
+from videor2.tasks.registry import BENCHMARKS, task_name
 from videor2.models.profiles import R1_SUFFIXES, R1_THINK_TEMPLATE, VIDEOCHAT_GLUE_PROMPT
 from videor2.tasks.common.prompts import SYSTEM_PROMPT, THINK_POST_PROMPT
 

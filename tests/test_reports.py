@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
+from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
 from videor2.records import SampleRecord
 
 XSS = "<script>window.__xss=1</script>"

@@ -8,7 +8,7 @@ import csv
 
 import pytest
 
-from videor2 import BENCHMARKS, PAPER_COLUMNS, task_name
+from videor2.tasks.registry import BENCHMARKS, PAPER_COLUMNS, task_name
 from videor2.suite import suite_means
 
 

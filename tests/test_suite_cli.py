@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import LMMS_EVAL, REPO, find_one, run_lmms_eval
-from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, task_name
+from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, task_name
 from videor2.tasks.common.task import load_benchmark
 
 pytestmark = pytest.mark.slow
@@ -89,8 +92,44 @@ def test_wrong_policy_scores_zero(tmp_path, fixture_mirror):
     assert results["results"]["videor2_suite"]["videor2_acc,none"] == pytest.approx(0.0)
 
 
-def test_tasks_path_command_points_at_the_task_yamls():
+def test_tasks_path_command_points_at_the_rendered_task_yamls():
     out = subprocess.run([sys.executable, "-m", "videor2.cli", "tasks-path"], capture_output=True, text=True, check=True)
-    path = out.stdout.strip()
-    assert path == str(REPO / "tasks")
-    assert (REPO / "tasks" / "suite" / "videor2_suite.yaml").exists()
+    path = Path(out.stdout.strip())
+    names = {p.name for p in path.glob("*.yaml")}
+    assert names == {f"{task_name(b)}.yaml" for b in BENCHMARKS} | {
+        "videor2_suite.yaml", "videor2_generic.yaml", "videor2_reasoning.yaml"}
+    suite = (path / "videor2_suite.yaml").read_text()
+    assert "videor2_generic" in suite and "videor2_reasoning" in suite and "weight_by_size: false" in suite
+
+
+def test_a_new_benchmark_is_one_folder(tmp_path, fixture_mirror):
+    """Copy one benchmark folder under a new name, edit nothing else: the plain lmms-eval CLI runs it
+    (replay, its fixture) and the suite group takes it in."""
+    from videor2.fixtures import build_pool
+
+    name = f"zz_copy_{os.getpid()}"
+    folder = REPO / "tasks" / name
+    shutil.copytree(REPO / "tasks" / "videomathqa", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        # the copy's own fixture writer, found by discovery in a fresh process
+        mirror = tmp_path / "mirror"
+        shutil.copytree(fixture_mirror, mirror, symlinks=True, ignore=shutil.ignore_patterns("_pool"))
+        write = subprocess.run([sys.executable, "-c", (
+            "import sys; from pathlib import Path; from videor2.tasks.registry import benchmark, BENCHMARKS;"
+            f"from videor2.fixtures import build_pool; assert {name!r} in BENCHMARKS, BENCHMARKS;"
+            f"benchmark({name!r}).write_fixture(Path(sys.argv[1]), build_pool(Path(sys.argv[2])))"),
+            str(mirror / name), str(fixture_mirror / "_pool")], capture_output=True, text=True)
+        assert write.returncode == 0, write.stderr[-3000:]
+        out = tmp_path / "out"
+        proc = run_lmms_eval(["--tasks", "videor2_reasoning", "--model", "replay", "--model_args",
+                              "policy=gt", "--output_path", str(out), "--log_samples"],
+                             cwd=tmp_path, env_extra={"VIDEOR2_DATA": str(mirror)})
+        results = json.loads(find_one(out, "*_results.json").read_text())["results"]
+        assert results[f"videor2_{name}"]["videor2_acc,none"] == pytest.approx(100.0), proc.stderr[-3000:]
+        # it is a reasoning benchmark (declared so): the group now averages 7 benchmarks
+        members = [k for k in results if k.startswith("videor2_") and k != "videor2_reasoning"]
+        assert len(members) == len(BENCHMARKS_REASONING) + 1
+        assert results["videor2_reasoning"]["videor2_acc,none"] == pytest.approx(
+            sum(results[m]["videor2_acc,none"] for m in members) / len(members))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from videor2 import BENCHMARKS, PAPER_COLUMNS
+from videor2.tasks.registry import BENCHMARKS, PAPER_COLUMNS
 from videor2.diagnostics.summary import COLUMNS, summarize
 from videor2.records import SampleRecord
 

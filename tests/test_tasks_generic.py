@@ -135,8 +135,8 @@ def test_process_results(bench, loaded):
     wrong = "A" if gt != "A" else "B"
 
     right = u.process_results(row, [f"<think>Let me think.</think><answer>{gt}</answer>"])
-    assert set(right) <= set(u.METRICS) and {"videor2_acc", "errors"} <= set(right)
-    assert [k for k in right if k not in ("videor2_acc", "errors")] == [k for k in u.BREAKDOWN if u.BREAKDOWN[k] == key["category"]]
+    assert set(right) <= set(u.BENCHMARK.metrics) and {"videor2_acc", "errors"} <= set(right)
+    assert [k for k in right if k not in ("videor2_acc", "errors")] == [k for k, c in u.BENCHMARK.breakdown.items() if c == key["category"]]
     assert right["videor2_acc"]["score"] == 1.0 and right["videor2_acc"]["status"] == "ok"
 
     bad = u.process_results(row, [f"<think>hmm</think><answer>{wrong}</answer>"])["videor2_acc"]
@@ -172,30 +172,31 @@ def test_aggregation_macro_and_micro():
     items = [_item(1, "action_sequence"), _item(0, "action_sequence"), _item(1, "moving_count"),
              _item(1, "moving_count"), _item(0, "moving_count"), _item(0, "action_antonym", "video_error")]
     # macro over subtasks: (50 + 66.67 + 0) / 3
-    assert utils("mvbench").aggregate_acc(items) == pytest.approx((50 + 200 / 3 + 0) / 3)
+    assert utils("mvbench").aggregate_videor2_acc(items) == pytest.approx((50 + 200 / 3 + 0) / 3)
     assert utils("mvbench").aggregate_sub_moving_count(items) == pytest.approx(200 / 3)
     assert utils("mvbench").aggregate_errors(items) == 1
     types = [_item(1, "plotQA"), _item(0, "needle"), _item(0, "needle"), _item(0, "needle"), _item(1, "needle")]
-    assert utils("mlvu").aggregate_acc(types) == pytest.approx((100 + 25) / 2)
+    assert utils("mlvu").aggregate_videor2_acc(types) == pytest.approx((100 + 25) / 2)
     for bench in ("videomme", "tempcompass", "longvideobench"):
-        assert utils(bench).aggregate_acc(types) == pytest.approx(40.0)
+        assert utils(bench).aggregate_videor2_acc(types) == pytest.approx(40.0)
 
 
 @pytest.mark.parametrize("bench", GENERIC)
 def test_yaml(bench):
-    path = Path(utils(bench).__file__).with_name(f"videor2_{bench}.yaml")
-    text = path.read_text()
+    from videor2.tasks.registry import task_files
+
+    text = task_files()[f"videor2_{bench}.yaml"]
 
     class Loader(yaml.SafeLoader):
         pass
 
     Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
     cfg = yaml.load(text, Loader=Loader)
-    assert cfg["task"] == f"videor2_{bench}" and cfg["include"] == "../common/_template_yaml"
+    assert cfg["task"] == f"videor2_{bench}" and cfg["class"] == "videor2.tasks.common.task.VideoR2Task"
     assert cfg["dataset_path"] == utils(bench).HUB_ID
     assert cfg["test_split"] == utils(bench).SPLIT
     names = [m["metric"] for m in cfg["metric_list"]]
-    assert names == utils(bench).METRICS
+    assert names == utils(bench).BENCHMARK.metrics
     assert not any("videor2_acc" in n for n in names[1:])
     for m in cfg["metric_list"]:
         module, _, fn = m["aggregation"].rpartition(".")
@@ -203,6 +204,7 @@ def test_yaml(bench):
         assert m["higher_is_better"] is (m["metric"] != "errors")
     for key in ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results"):
         assert cfg[key] == f"videor2.tasks.{bench}.utils.{key}"
+    assert cfg["generation_kwargs"]["until"] == ["<|im_end|>"] and cfg["reasoning_tags"] == "none"
 
 
 def test_common_hub_helpers(tmp_path):

@@ -180,7 +180,7 @@ def test_scoring_cases(mirrors, bench):
         assert set(key) >= {"kind", "gt", "options", "question", "category"}
         assert THINK_POST_PROMPT.strip() not in key["question"]
         right = score(bench, doc, ok(_fmt(key["gt"])))
-        assert set(right) == set(m.METRICS)
+        assert set(right) == set(m.BENCHMARK.metrics)
         assert right["videor2_acc"]["score"] == 1.0 and right["videor2_acc"]["status"] == "ok"
         if key["kind"] == "mc":
             wrong = "A" if key["gt"] != "A" else "B"
@@ -203,7 +203,7 @@ def test_micro_accuracy(mirrors, bench):
     m = mod(bench)
     items = [score(bench, docs[0], ok(_fmt(m.answer_key(docs[0])["gt"])))["videor2_acc"]]
     items += [score(bench, d, "no idea")["videor2_acc"] for d in docs[1:]]
-    assert m.aggregate_acc(items) == pytest.approx(100.0 / len(docs))
+    assert m.aggregate_videor2_acc(items) == pytest.approx(100.0 / len(docs))
 
 
 def _vsi_doc(qtype, gt, options=None):
@@ -247,7 +247,7 @@ def test_vsi_overall_relative_direction_averaged():
     assert m.aggregate_type_object_rel_direction_easy(items) == pytest.approx(50.0)
     assert m.aggregate_type_object_counting(items) == pytest.approx(90.0)
     assert m.aggregate_type_room_size_estimation(items) is None  # absent type: null, not NaN
-    for name in m.METRICS:
+    for name in m.BENCHMARK.metrics:
         assert name == "videor2_acc" or "videor2_acc" not in name
 
 
@@ -263,8 +263,8 @@ def test_videommmu_open_rounding_and_macro(mirrors):
         m.process_results(by_id["test_Math_3"], [ok("B")])["videor2_acc"],        # adaptation 50
         m.process_results(open_doc, [ok("7")])["videor2_acc"],
     ]
-    assert m.aggregate_acc(items) == pytest.approx(50.0)  # macro (100 + 0 + 50) / 3; micro also 50 here
-    assert m.aggregate_acc(items[:1] + items[2:]) == pytest.approx(75.0)  # (100 + 50) / 2, micro = 66.7
+    assert m.aggregate_videor2_acc(items) == pytest.approx(50.0)  # macro (100 + 0 + 50) / 3; micro also 50 here
+    assert m.aggregate_videor2_acc(items[:1] + items[2:]) == pytest.approx(75.0)  # (100 + 50) / 2, micro = 66.7
     assert m.aggregate_track_adaptation(items) == pytest.approx(50.0)
     assert m.aggregate_track_comprehension(items[:1]) is None
 
@@ -277,24 +277,26 @@ def test_scivideobench_unparsable_is_deterministic(mirrors):
                and o["videor2_acc"]["pred"] is None for o in outs)
 
 
-def test_yaml_metric_lists_match(mirrors):
+def test_rendered_yaml_metric_lists_match(mirrors):
     import yaml
+
+    from videor2.tasks.registry import task_files
 
     class Loader(yaml.SafeLoader):
         pass
 
     Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-    root = Path(mod("vsibench").__file__).parent.parent
+    files = task_files()
     for b in BENCHES:
-        cfg = yaml.load((root / b / f"videor2_{b}.yaml").read_text(), Loader=Loader)
+        cfg = yaml.load(files[f"videor2_{b}.yaml"], Loader=Loader)
         assert cfg["task"] == f"videor2_{b}"
         assert cfg["dataset_path"] == mod(b).HUB_ID
-        assert [x["metric"] for x in cfg["metric_list"]] == mod(b).METRICS
+        assert [x["metric"] for x in cfg["metric_list"]] == mod(b).BENCHMARK.metrics
         for x in cfg["metric_list"]:
             module, _, fn = x["aggregation"].rpartition(".")
             assert callable(getattr(importlib.import_module(module), fn))
             assert x["higher_is_better"] is (x["metric"] != "errors")
-    mm = yaml.load((root / "videommmu" / "videor2_videommmu.yaml").read_text(), Loader=Loader)
+    mm = yaml.load(files["videor2_videommmu.yaml"], Loader=Loader)
     assert mm["generation_kwargs"]["max_new_tokens"] == 2048 and mm["generation_kwargs"]["until"] == ["<|im_end|>"]
-    assert yaml.load((root / "mmvu" / "videor2_mmvu.yaml").read_text(), Loader=Loader)["test_split"] == "validation"
+    assert yaml.load(files["videor2_mmvu.yaml"], Loader=Loader)["test_split"] == "validation"
     assert not math.isnan(scoring.micro_accuracy([{"score": 1.0}]))

@@ -20,13 +20,12 @@ import sys
 import time
 from pathlib import Path
 
-from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, benchmark_of, task_name
+from videor2.tasks.registry import GROUP_TASKS, benchmark, benchmark_of, task_name
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS
 from videor2.records import RecordLog, SampleRecord, iter_jsonl
 
 DEFAULT_MODEL = "video_r2"
 # lmms-eval group names -> their benchmarks (the same lists the suite averages use)
-GROUPS = {"videor2_suite": BENCHMARKS, "videor2_generic": BENCHMARKS_GENERIC, "videor2_reasoning": BENCHMARKS_REASONING}
 
 
 class DiagnoseError(RuntimeError):
@@ -79,8 +78,8 @@ def add_arguments(parser) -> None:
 def _tasks(spec: str) -> list[str]:
     out = []
     for item in [t.strip() for t in spec.split(",") if t.strip()]:
-        if item in GROUPS:
-            out.extend(task_name(b) for b in GROUPS[item])
+        if item in GROUP_TASKS:
+            out.extend(task_name(b) for b in GROUP_TASKS[item])
         else:
             try:
                 out.append(task_name(benchmark_of(item)))
@@ -208,7 +207,7 @@ def generate(p: dict, args) -> list[SampleRecord]:
 def document_counts(p: dict) -> dict[str, int]:
     """Number of documents of every task, loading each benchmark's data first: a benchmark that is
     neither mirrored nor reachable (or cached) on the hub stops the run here, before the model loads."""
-    from videor2.tasks.common.task import benchmark_module, load_benchmark
+    from videor2.tasks.common.task import load_benchmark
 
     root = Path(p["data"]) if p["data"] else None
     counts = {}
@@ -221,7 +220,7 @@ def document_counts(p: dict) -> dict[str, int]:
             where = (f"the mirror folder {root / bench} does not hold it ({type(exc).__name__}: {reason}); "
                      f"write one with `videor2 fixtures DIR` or fix --data/VIDEOR2_DATA") if root else (
                      f"it is not mirrored (--data/VIDEOR2_DATA unset) and the hub dataset "
-                     f"{benchmark_module(bench).HUB_ID} is neither reachable nor cached ({type(exc).__name__}: {reason}); "
+                     f"{benchmark(bench).hub_id} is neither reachable nor cached ({type(exc).__name__}: {reason}); "
                      f"download it where there is network, or point --data at a local mirror")
             raise DiagnoseError(f"no data for {bench}: {where}") from None
     return counts
@@ -285,7 +284,7 @@ def _teacher_force(records: list[SampleRecord], p: dict, args, att_dir: Path) ->
     from videor2.models import requests as rq
     from videor2.models.hf_backend import TransformersBackend
     from videor2.models.profiles import get_profile
-    from videor2.tasks.common.task import benchmark_module, load_benchmark
+    from videor2.tasks.common.task import load_benchmark
 
     backend = TransformersBackend(p["pretrained"], device=args.device)
     profile = get_profile(p["model"])
@@ -296,8 +295,8 @@ def _teacher_force(records: list[SampleRecord], p: dict, args, att_dir: Path) ->
         if rec.benchmark not in docs:
             docs[rec.benchmark] = load_benchmark(rec.benchmark, root)
         doc = docs[rec.benchmark][int(rec.doc_id)]
-        key = benchmark_module(rec.benchmark).answer_key(doc)
-        context = rec.context or benchmark_module(rec.benchmark).doc_to_text(doc)
+        key = benchmark(rec.benchmark).answer_key(doc)
+        context = rec.context or benchmark(rec.benchmark).prompt(doc)
         req = rq.build_request(profile, args.protocol, task=task_name(rec.benchmark), doc_id=rec.doc_id,
                                context=context, key=key, video_path=rec.video_path or doc["video_path"],
                                gen_kwargs={}, overrides={})
@@ -348,24 +347,10 @@ def report(records: list[SampleRecord], p: dict, args):
 
 
 def print_summary(summary, index: Path) -> None:
+    from videor2.diagnostics.metrics import console_table
     from videor2.diagnostics.summary import tac_judge_note
 
-    cols = [("benchmark", "benchmark", "{}"), ("n", "n", "{:.0f}"), ("errors", "err", "{:.0f}"),
-            ("accuracy", "acc", "{:.1f}"), ("tac", "TAC", "{:.1f}"), ("tac_coverage", "found", "{:.1f}"),
-            ("answer_missing", "noans", "{:.0f}"), ("tac_cond", "TACcond", "{:.1f}"),
-            ("vas_attention", "VAS-att", "{:.1f}"), ("vas_judge", "VAS-judge", "{:.1f}")]
-    def cell(v, fmt):
-        try:
-            return "–" if v != v else fmt.format(v)
-        except (TypeError, ValueError):
-            return str(v)
-    rows = [[h for _, h, _ in cols]] + [[cell(r[c], f) + ("*" if c == "tac" and r.get("tac_lower_bound") else "")
-                                          for c, _, f in cols] for _, r in summary.iterrows()]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
-    for k, row in enumerate(rows):
-        print("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))))
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+    print(console_table(summary))
     print(tac_judge_note(summary))
     print(f"\nreport: {index}")
 

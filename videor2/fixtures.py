@@ -1,6 +1,6 @@
-"""`videor2 fixtures DIR`: an offline mirror of all 11 benchmarks with real encoded videos.
+"""`videor2 fixtures DIR`: an offline mirror of every benchmark with real encoded videos.
 
-Each benchmark folder's `utils.write_fixture(dest, videos)` writes its rows in the hub dataset's
+Each benchmark's declared `write_fixture(dest, videos)` (beside it, in its folder) writes its rows in the hub dataset's
 own schema and file layout under DIR/<benchmark>/, linking videos from a shared pool of H.264
 files encoded here with PyAV (1 s to 10 min; 24, 25, 29.97 and 30 fps; 16:9, 4:3 and portrait),
 plus three broken ones: corrupt bytes, a zero-length file and a missing file. The same
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from videor2 import BENCHMARKS
+from videor2.tasks.registry import BENCHMARKS, benchmark
 
 FIXTURE_VERSION = "1"
 
@@ -107,23 +107,7 @@ def build_pool(pool_dir: Path) -> dict[str, Path]:
     return videos
 
 
-def place(video: Path, dest: Path) -> Path:
-    """Put a pool video at `dest` (hard link when possible). A missing source stays missing."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not video.exists():
-        return dest
-    if dest.exists():
-        dest.unlink()
-    try:
-        os.link(video, dest)
-    except OSError:
-        shutil.copyfile(video, dest)
-    return dest
-
-
 def write_fixtures(root: str | os.PathLike, benchmarks=BENCHMARKS, force: bool = False) -> Path:
-    from videor2.tasks.common.task import benchmark_module
-
     root = Path(root).expanduser().resolve()
     stamp = root / "FIXTURES.json"
     if stamp.exists() and not force:
@@ -136,7 +120,7 @@ def write_fixtures(root: str | os.PathLike, benchmarks=BENCHMARKS, force: bool =
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
-        benchmark_module(bench).write_fixture(dest, videos)
+        benchmark(bench).write_fixture(dest, videos)
     stamp.write_text(json.dumps({"version": FIXTURE_VERSION, "benchmarks": list(benchmarks)}, indent=1))
     return root
 
@@ -144,7 +128,7 @@ def write_fixtures(root: str | os.PathLike, benchmarks=BENCHMARKS, force: bool =
 def add_arguments(parser) -> None:
     parser.add_argument("dir", help="folder to write the mirror into (then: export VIDEOR2_DATA=DIR)")
     parser.add_argument("--force", action="store_true", help="rewrite even if an up-to-date mirror is there")
-    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma list (default: all 11)")
+    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma list (default: all)")
 
 
 def run(args) -> int:

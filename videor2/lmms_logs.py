@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from videor2 import BENCHMARKS, benchmark_of
+from videor2.tasks.registry import BENCHMARKS, benchmark_of
 from videor2.records import SampleRecord, iter_jsonl
 from videor2.tasks.common.answers import parse_response
 from videor2.tasks.common.scoring import PRIMARY_METRIC

@@ -2,8 +2,8 @@
 
 lmms-eval 0.7.3 reads models from the `lmms_eval.models` entry-point group when
 `lmms_eval.models` is imported, which happens before the CLI builds its TaskManager. Tasks have
-no entry point, so loading our manifests also adds our task folder to every TaskManager's search
-path; `lmms-eval --tasks videor2_suite` then works with no `--include_path`. Built-in task
+no entry point, so loading our manifests also adds our task folder (the YAMLs rendered from the
+benchmark declarations) to every TaskManager's search path; `lmms-eval --tasks videor2_suite` then works with no `--include_path`. Built-in task
 folders are indexed first, so built-in names win collisions (ours are all prefixed `videor2_`).
 """
 
@@ -23,10 +23,12 @@ MODELS = {
 
 
 def tasks_path() -> str:
-    """The folder holding this package's lmms-eval task YAMLs (for `--include_path`)."""
-    import videor2.tasks
+    """The folder holding the suite's lmms-eval task YAMLs (for `--include_path`), rendered from the
+    benchmark declarations into the cache on first use (tasks/registry.py)."""
+    from videor2.paths import cache_dir
+    from videor2.tasks.registry import render_tasks
 
-    return os.path.dirname(os.path.abspath(videor2.tasks.__file__))
+    return str(render_tasks(cache_dir()))
 
 
 def _register_task_folder() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from statistics import mean
 
-from videor2 import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING
+from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING
 
 GROUPS = {"Generic": BENCHMARKS_GENERIC, "Reasoning": BENCHMARKS_REASONING, "Overall": BENCHMARKS}
 

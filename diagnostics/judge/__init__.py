@@ -25,7 +25,7 @@ from videor2.diagnostics.judge.base import (DEFAULT_SAMPLING, RULES_THRESHOLD, C
 from videor2.diagnostics.judge.cache import JudgeCache, cache_key
 from videor2.diagnostics.judge.prompts import PromptSet, Template, load_template
 
-__all__ = ["make_judge", "Judge", "RulesJudge", "LLMJudge", "JudgeItem", "JudgeUnavailable", "TransportError",
+__all__ = ["make_judge", "Judge", "RulesJudge", "LLMJudge", "JudgeItem", "JudgeUnavailable", "TransportError", "RULES_THRESHOLD",
            "ChatBackend", "JudgeCache", "cache_key", "PromptSet", "Template", "load_template", "Stats"]
 
 

@@ -16,6 +16,7 @@
   extension when `exts` is given), else the first would-be path, absolute.
 - `set_column(ds, name, values)`, `with_video_paths(ds, fn)`: add or replace a column (the
   `video_path` column from `fn(row)`), no row dropped.
+- `place(video, dest)`: put a fixture video into a mirror (hard link when possible).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import shutil
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -148,3 +150,17 @@ def set_column(ds: datasets.Dataset, name: str, values: list) -> datasets.Datase
 def with_video_paths(ds: datasets.Dataset, fn: Callable[[dict], str]) -> datasets.Dataset:
     """Add (or replace) the `video_path` column with `fn(row)` for every row, none dropped."""
     return set_column(ds, VIDEO_COLUMN, [fn(row) for row in ds])
+
+
+def place(video: Path, dest: Path) -> Path:
+    """Put a pool video at `dest` (hard link when possible). A missing source stays missing."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not video.exists():
+        return dest
+    if dest.exists():
+        dest.unlink()
+    try:
+        os.link(video, dest)
+    except OSError:
+        shutil.copyfile(video, dest)
+    return dest

@@ -1,28 +1,36 @@
 """The lmms-eval task class behind all 11 benchmarks: where the documents come from.
 
-Each benchmark folder's `utils.py` has `load(root)`, which returns the benchmark's rows in the
-hub dataset's own schema plus a `video_path` column (absolute path of the video file, resolved
-once here instead of in every `doc_to_visual`). `root` is the local mirror folder when
-`VIDEOR2_DATA` is set, else None (read the hub dataset). YAMLs name this class with
-`class: !function ../common/task.VideoR2Task`.
+Each benchmark declares `load(root)` (tasks/common/spec.py), which returns the benchmark's rows in
+the hub dataset's own schema plus a `video_path` column (absolute path of the video file, resolved
+once here instead of in every `doc_to_visual`). `root` is the local mirror folder (given to
+`use_data_root`, or `VIDEOR2_DATA`), else None (read the hub dataset). The rendered task YAMLs name
+this class.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
 import datasets
 from lmms_eval.api.task import ConfigurableTask
 
-from videor2 import benchmark_of
+from videor2.tasks.registry import benchmark, benchmark_of
 
 DATA_ENV = "VIDEOR2_DATA"
+_data_root: Path | None = None  # set by `use_data_root` (in-process callers such as diagnose)
+
+
+def use_data_root(root: Path | None) -> None:
+    """Make the tasks of this process read the mirror in `root` (None: back to VIDEOR2_DATA / hub)."""
+    global _data_root
+    _data_root = None if root is None else Path(root).expanduser().resolve()
 
 
 def data_root() -> Path | None:
-    """The local mirror named by VIDEOR2_DATA, or None for the hub datasets."""
+    """The local mirror: the one given to `use_data_root`, else VIDEOR2_DATA, else None (the hub)."""
+    if _data_root is not None:
+        return _data_root
     value = os.environ.get(DATA_ENV)
     if not value:
         return None
@@ -32,15 +40,11 @@ def data_root() -> Path | None:
     return root
 
 
-def benchmark_module(benchmark: str):
-    return importlib.import_module(f"videor2.tasks.{benchmark}.utils")
-
-
-def load_benchmark(benchmark: str, root: Path | None = None) -> datasets.Dataset:
-    """All evaluation rows of one benchmark (the mirror under root/<benchmark>, else the hub)."""
-    dataset = benchmark_module(benchmark).load(None if root is None else Path(root) / benchmark)
+def load_benchmark(name: str, root: Path | None = None) -> datasets.Dataset:
+    """All evaluation rows of one benchmark (the mirror under root/<name>, else the hub)."""
+    dataset = benchmark(name).load(None if root is None else Path(root) / name)
     if "video_path" not in dataset.column_names:
-        raise RuntimeError(f"{benchmark}: load() must add a `video_path` column")
+        raise RuntimeError(f"{name}: load() must add a `video_path` column")
     return dataset
 
 
@@ -52,6 +56,5 @@ class VideoR2Task(ConfigurableTask):
 
     def download(self, dataset_kwargs=None) -> None:
         split = self.config.test_split or self.config.validation_split
-        benchmark = benchmark_of(self.config.task)
-        self.dataset = datasets.DatasetDict({split: load_benchmark(benchmark, data_root())})
+        self.dataset = datasets.DatasetDict({split: load_benchmark(benchmark_of(self.config.task), data_root())})
         self.dataset_no_image = self.dataset

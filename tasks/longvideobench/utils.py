@@ -17,15 +17,14 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import hub, scoring
-from videor2.tasks.common.docs import doc_to_visual, option_lines, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common import hub
+from videor2.tasks.common.docs import option_lines
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "longvideobench/LongVideoBench"
 CACHE_NAME = "datasets/longvideobench"
 SPLIT = "validation"
 DURATION_GROUPS = (15, 60, 600, 3600)
-YAML_NOTE = "LongVideoBench val (video only): videor2_acc = micro accuracy; dur_<duration_group seconds> breakdown."
 
 
 def load(root: Path | None) -> datasets.Dataset:
@@ -51,9 +50,6 @@ def question_text(doc) -> str:
     return doc["question"] + "\n" + option_lines(options_of(doc)) + "\n"
 
 
-doc_to_text = with_think_prompt(question_text)
-
-
 def doc_to_target(doc):
     return chr(65 + int(doc["correct_choice"]))
 
@@ -61,15 +57,6 @@ def doc_to_target(doc):
 def answer_key(doc) -> dict:
     return {"kind": "mc", "gt": doc_to_target(doc), "options": options_of(doc),
             "question": question_text(doc), "category": str(doc.get("duration_group"))}
-
-
-BREAKDOWN = {f"dur_{g}": str(g) for g in DURATION_GROUPS}
-METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-# Primary, errors and the doc's own `dur_<group>` (absent groups are not reported).
-process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
-globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -88,7 +75,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     rows = []
     for i, (vid, pool, group, duration, category, question, candidates, correct) in enumerate(specs):
-        place(videos[pool], dest / "videos" / f"{vid}.mp4")
+        hub.place(videos[pool], dest / "videos" / f"{vid}.mp4")
         rows.append(dict(
             video_id=vid, question=question, question_wo_referring_query=question, candidates=candidates,
             correct_choice=correct, position=[i + 1], topic_category="NP-News-Programs", question_category=category,
@@ -99,5 +86,20 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     (dest / "lvb_val.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     hub.write_card(dest, [{"config_name": "default", "data_files": [{"split": "validation", "path": "lvb_val.json"}]}])
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='generic',
+    order=5,
+    paper_column='LongVideoBench',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    doc_to_target=doc_to_target,
+    breakdown={f'dur_{g}': str(g) for g in DURATION_GROUPS},
+    write_fixture=write_fixture,
+    note='LongVideoBench val (video only): videor2_acc = micro accuracy; dur_<duration_group seconds> breakdown.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import hub, scoring
-from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common import hub
 from videor2.tasks.videomathqa.utils import mcq_answer_key, mcq_question
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/minerva"
 CONFIG = "mcq"
@@ -30,18 +29,8 @@ def load(root: Path | None = None) -> datasets.Dataset:
         ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], ("mp4", "MP4", "mkv", "webm")))
 
 
-doc_to_text = with_think_prompt(mcq_question)
-doc_to_target = answer_column
-
-
 def answer_key(doc) -> dict:
     return mcq_answer_key(doc, doc.get("category"))
-
-
-METRICS = ["videor2_acc", "errors"]
-process_results = scoring.process_results_for(answer_key, METRICS)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -60,8 +49,21 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
                      "(D) It grows by a factor of about 1.41", "(E) It quadruples"], "answer": "D"},
     ]
     for row, vid in zip(rows, ("v10min_2997fps_16x9", "v10s_30fps_portrait", "v45s_24fps_16x9")):
-        place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
+        hub.place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
     hub.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='reasoning',
+    order=10,
+    paper_column='MINERVA',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=mcq_question,
+    answer_key=answer_key,
+    write_fixture=write_fixture,
+    note='MINERVA (5-option multiple choice): videor2_acc = micro accuracy.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

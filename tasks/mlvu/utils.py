@@ -15,10 +15,9 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
 from videor2.tasks.common import hub, scoring
-from videor2.tasks.common.docs import answer_column, answer_letter, doc_to_visual, option_lines  # noqa: F401 (YAML)
-from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.common.docs import answer_letter, option_lines
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "sy1998/MLVU_dev"
 CACHE_NAME = "mlvu"
@@ -28,7 +27,6 @@ TYPE_FOLDERS = {
     "order": "5_order", "anomaly_reco": "6_anomaly_reco", "topic_reasoning": "7_topic_reasoning",
 }
 TASK_TYPES = tuple(TYPE_FOLDERS)
-YAML_NOTE = "MLVU dev: videor2_acc = mean over task types of their accuracy; type_<task_type> breakdown."
 _OPTION_LINE = re.compile(r"^\s*\(([A-Z])\)\s*(.*)$")
 
 
@@ -43,11 +41,8 @@ def load(root: Path | None) -> datasets.Dataset:
     return hub.with_video_paths(ds, lambda d: _video_path(base, str(d["video_name"]), str(d["task_type"])))
 
 
-def doc_to_text(doc, lmms_eval_specific_kwargs=None):
-    return doc["question"] + THINK_POST_PROMPT  # the question already holds the option lines
-
-
-doc_to_target = answer_column
+def question_text(doc) -> str:
+    return doc["question"]  # the question already holds the option lines
 
 
 def options_of(doc) -> list[str]:
@@ -60,20 +55,7 @@ def options_of(doc) -> list[str]:
 def answer_key(doc) -> dict:
     options = options_of(doc)
     return {"kind": "mc", "gt": answer_letter(doc["answer"], options), "options": options,
-            "question": doc["question"], "category": doc["task_type"]}
-
-
-BREAKDOWN = {f"type_{t}": t for t in TASK_TYPES}
-METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-# Primary, errors and the doc's own `type_<task_type>` (absent types are not reported).
-process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
-
-
-aggregate_acc = scoring.macro_accuracy  # mean over the task types present of their accuracy (percent)
-
-
-aggregate_errors = scoring.error_count
-globals().update(scoring.category_aggregations(BREAKDOWN))
+            "question": question_text(doc), "category": doc["task_type"]}
 
 
 def _question(q: str, options: list[str]) -> str:
@@ -96,10 +78,25 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     ]
     rows = []
     for i, (name, duration, task_type, pool, q, candidates, answer) in enumerate(specs):
-        place(videos[pool], dest / "video" / TYPE_FOLDERS[task_type] / name)
+        hub.place(videos[pool], dest / "video" / TYPE_FOLDERS[task_type] / name)
         rows.append(dict(video_name=name, duration=duration, question=_question(q, candidates),
                          candidates=candidates, answer=answer, task_type=task_type, question_id=f"{task_type}_{i}"))
     hub.write_parquet_config(dest, rows, "test-00000-of-00001.parquet", "default", "test")
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='generic',
+    order=4,
+    paper_column='MLVU',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    breakdown={f'type_{t}': t for t in TASK_TYPES},
+    primary=scoring.macro_accuracy,
+    write_fixture=write_fixture,
+    note='MLVU dev: videor2_acc = mean over task types of their accuracy; type_<task_type> breakdown.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

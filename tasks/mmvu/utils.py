@@ -18,10 +18,9 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import hub, scoring
-from videor2.tasks.common.docs import answer_column, doc_to_visual  # noqa: F401 (YAML)
+from videor2.tasks.common import hub
 from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/MMVU"
 CONFIG = "default"
@@ -56,9 +55,6 @@ def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
     return question_text(doc) + THINK_POST_PROMPT
 
 
-doc_to_target = answer_column
-
-
 def category(doc) -> str | None:
     parts = str(doc.get("video_path") or "").replace("\\", "/").split("/")
     return parts[-2] if len(parts) >= 2 else None
@@ -71,12 +67,6 @@ def answer_key(doc) -> dict:
                 "category": category(doc)}
     return {"kind": "open", "gt": str(doc["answer"]).strip(), "options": [], "question": question_text(doc),
             "category": category(doc)}
-
-
-METRICS = ["videor2_acc", "errors"]
-process_results = scoring.process_results_for(answer_key, METRICS)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -98,8 +88,22 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
          "question": "What graph traversal algorithm does the animation demonstrate?", "choices": no_choices},
     ]
     for row, vid in zip(rows, ("v10s_25fps_16x9", "v3s_24fps_4x3", "v20s_2997fps_4x3")):
-        place(videos[vid], dest / row["video_path"])
+        hub.place(videos[vid], dest / row["video_path"])
     hub.write_parquet_config(dest, rows, f"data/{SPLIT}.parquet", CONFIG, SPLIT)
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='reasoning',
+    order=8,
+    paper_column='MMVU-Val',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    doc_to_text=doc_to_text,
+    write_fixture=write_fixture,
+    note='MMVU val: videor2_acc = micro accuracy (open-ended items by exact normalised match).',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -16,16 +16,13 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
 from videor2.tasks.common import hub, scoring
-from videor2.tasks.common.docs import doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "OpenGVLab/MVBench"
 REVISION = "video"
 CACHE_NAME = "mvbench_video"  # upstream's dataset_kwargs.cache_dir
 SPLIT = "train"  # the hub's split name for every subtask config
-YAML_NOTE = ("MVBench: the 20 subtasks as ONE leaf task; videor2_acc = mean of the subtask accuracies; "
-             "sub_<subtask> = one subtask's accuracy (only subtasks present in the data are reported).")
 
 # subtask -> video folder (upstream DATA_LIST), in the reference group's order
 DATA_LIST = {
@@ -105,9 +102,6 @@ def question_text(doc) -> str:
     return "Question:" + doc["question"] + "\nOption:\n" + options
 
 
-doc_to_text = with_think_prompt(question_text)
-
-
 def gt_letter(doc) -> str | None:
     for i, c in enumerate(doc["candidates"]):
         if c == doc["answer"]:
@@ -122,20 +116,6 @@ def doc_to_target(doc):
 def answer_key(doc) -> dict:
     return {"kind": "mc", "gt": gt_letter(doc) or "?", "options": list(doc["candidates"]),
             "question": question_text(doc), "category": doc["subtask"]}
-
-
-BREAKDOWN = {f"sub_{s}": s for s in SUBTASKS}
-METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-# The item under videor2_acc, errors and the doc's own `sub_<subtask>` only: lmms-eval aggregates
-# just the metrics process_results returns, so absent subtasks are omitted from the results.
-process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
-
-
-aggregate_acc = scoring.macro_accuracy  # mean over the subtasks present of their accuracy (percent)
-
-
-aggregate_errors = scoring.error_count
-globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 # ---------------------------------------------------------------- fixture
@@ -161,7 +141,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     for subtask, items in data.items():
         records = []
         for pool_name, video, question, candidates, answer, start, end in items:
-            place(videos[pool_name], dest / "video" / DATA_LIST[subtask] / video)
+            hub.place(videos[pool_name], dest / "video" / DATA_LIST[subtask] / video)
             rec = {"video": video, "question": question, "candidates": candidates, "answer": answer}
             if start is not None:
                 rec.update(start=start, end=end)
@@ -170,5 +150,21 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(records, indent=1), encoding="utf-8")
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='generic',
+    order=1,
+    paper_column='MVBench',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    doc_to_target=doc_to_target,
+    breakdown={f'sub_{s}': s for s in SUBTASKS},
+    primary=scoring.macro_accuracy,
+    write_fixture=write_fixture,
+    note="MVBench: the 20 subtasks as ONE leaf task; videor2_acc = mean of the subtask accuracies; sub_<subtask> = one subtask's accuracy (only subtasks present in the data are reported).",
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

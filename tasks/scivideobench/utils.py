@@ -16,9 +16,9 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import answers, hub, scoring
-from videor2.tasks.common.docs import answer_column, doc_to_visual, option_lines, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common import answers, hub
+from videor2.tasks.common.docs import option_lines
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/scivideobench"
 SPLIT = "test"
@@ -57,19 +57,9 @@ def question_text(doc) -> str:
     return f"{doc['question']}\n{option_lines(option_texts(doc))}{ANSWER_DIRECTLY}"
 
 
-doc_to_text = with_think_prompt(question_text)
-doc_to_target = answer_column
-
-
 def answer_key(doc) -> dict:
     return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(), "options": option_texts(doc),
             "question": question_text(doc), "category": doc.get("question_type")}
-
-
-METRICS = ["videor2_acc", "errors"]
-process_results = scoring.process_results_for(answer_key, METRICS)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
 
 
 def _opts(*texts):
@@ -101,8 +91,21 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
          "answer": "G"},
     ]
     for row, vid in zip(rows, ("v45s_24fps_16x9", "v20s_2997fps_4x3", "v10s_25fps_16x9")):
-        place(videos[vid], dest / "videos" / f"jove_{row['video_id']}.mp4")
+        hub.place(videos[vid], dest / "videos" / f"jove_{row['video_id']}.mp4")
     datasets.DatasetDict({SPLIT: datasets.Dataset.from_list(rows)}).save_to_disk(str(dest / "scivideobench"))
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='reasoning',
+    order=11,
+    paper_column='SciVideoBench',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    write_fixture=write_fixture,
+    note='SciVideoBench: videor2_acc = micro accuracy.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

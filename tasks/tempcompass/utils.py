@@ -13,17 +13,16 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import hub, scoring
+from videor2.tasks.common import hub
 from videor2.tasks.common.answers import strip_option_prefix
-from videor2.tasks.common.docs import answer_column, answer_letter, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common.docs import answer_letter
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/tempcompass"
 CONFIG = "mcq"
 CACHE_NAME = "tempcompass_complete"
 SPLIT = "test"
 DIMS = ("action", "speed", "direction", "order", "attribute_change")
-YAML_NOTE = "TempCompass (multi-choice, reference `mcq` set): videor2_acc = micro accuracy; dim_<aspect> breakdown."
 POST_PROMPT = "\n\nAnswer with the option's letter (e.g., A, B, C, D, etc.) from the given choices directly. "
 
 
@@ -37,23 +36,10 @@ def question_text(doc) -> str:
     return doc["question"] + "\n" + "\n".join(doc["options"]) + POST_PROMPT
 
 
-doc_to_text = with_think_prompt(question_text)
-doc_to_target = answer_column
-
-
 def answer_key(doc) -> dict:
     options = [strip_option_prefix(o) for o in doc["options"]]
     return {"kind": "mc", "gt": answer_letter(doc["answer"], options), "options": options,
             "question": question_text(doc), "category": doc.get("dim")}
-
-
-BREAKDOWN = {f"dim_{d}": d for d in DIMS}
-METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-# Primary, errors and the doc's own `dim_<aspect>` (aspects absent from the data are omitted).
-process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
-globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -73,8 +59,22 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
              answer="C", pool="v10s_25fps_16x9"),
     ]
     for row in rows:
-        place(videos[row.pop("pool")], dest / "videos" / f"{row['video_id']}.mp4")
+        hub.place(videos[row.pop("pool")], dest / "videos" / f"{row['video_id']}.mp4")
     hub.write_parquet_config(dest, rows, f"{CONFIG}/test-00000-of-00001.parquet", CONFIG, "test")
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='generic',
+    order=3,
+    paper_column='TempCompass',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    breakdown={f'dim_{d}': d for d in DIMS},
+    write_fixture=write_fixture,
+    note='TempCompass (multi-choice, reference `mcq` set): videor2_acc = micro accuracy; dim_<aspect> breakdown.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import answers, hub, scoring
-from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common import answers, hub
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "MBZUAI/VideoMathQA"
 CONFIG = "mcq"
@@ -46,18 +45,8 @@ def load(root: Path | None = None) -> datasets.Dataset:
     return hub.with_video_paths(ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], ("mp4", "MP4", "mkv")))
 
 
-doc_to_text = with_think_prompt(mcq_question)
-doc_to_target = answer_column
-
-
 def answer_key(doc) -> dict:
     return mcq_answer_key(doc, doc.get("category"))
-
-
-METRICS = ["videor2_acc", "errors"]
-process_results = scoring.process_results_for(answer_key, METRICS)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -76,8 +65,21 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
          "options": ["(A) Yes", "(B) No"], "answer": "A"},
     ]
     for row, vid in zip(rows, ("v20s_2997fps_4x3", "v45s_24fps_16x9", "v3s_24fps_4x3")):
-        place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
+        hub.place(videos[vid], dest / "videos" / f"{row['videoID']}.mp4")
     hub.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='reasoning',
+    order=6,
+    paper_column='VideoMathQA',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=mcq_question,
+    answer_key=answer_key,
+    write_fixture=write_fixture,
+    note='VideoMathQA (multiple choice): videor2_acc = micro accuracy.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

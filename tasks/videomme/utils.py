@@ -13,16 +13,14 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import hub, scoring
+from videor2.tasks.common import hub
 from videor2.tasks.common.answers import strip_option_prefix
-from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "lmms-lab/Video-MME"
 CACHE_NAME = "videomme"
 SPLIT = "test"
 DURATIONS = ("short", "medium", "long")
-YAML_NOTE = "VideoMME (no subtitles): videor2_acc = micro accuracy; dur_<short|medium|long> breakdown."
 PRE_PROMPT = (
     "Select the best answer to the following multiple-choice question based on the video and the "
     "subtitles. Respond with only the letter (A, B, C, or D) of the correct option."
@@ -38,23 +36,10 @@ def question_text(doc) -> str:
     return PRE_PROMPT + "\n" + doc["question"] + "\n" + "\n".join(doc["options"]) + "\n"
 
 
-doc_to_text = with_think_prompt(question_text)
-doc_to_target = answer_column
-
-
 def answer_key(doc) -> dict:
     return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
             "options": [strip_option_prefix(o) for o in doc["options"]],
             "question": question_text(doc), "category": doc.get("duration")}
-
-
-BREAKDOWN = {f"dur_{d}": d for d in DURATIONS}
-METRICS = [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *BREAKDOWN]
-# Primary, errors and the doc's own duration breakdown (absent durations are not reported).
-process_results = scoring.process_results_for(answer_key, METRICS, own_breakdown=BREAKDOWN)
-aggregate_acc = scoring.micro_accuracy
-aggregate_errors = scoring.error_count
-globals().update(scoring.category_aggregations(BREAKDOWN))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -83,8 +68,22 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
              answer="D", pool="v10min_2997fps_16x9"),
     ]
     for row in rows:
-        place(videos[row.pop("pool")], dest / "data" / f"{row['videoID']}.mp4")
+        hub.place(videos[row.pop("pool")], dest / "data" / f"{row['videoID']}.mp4")
     hub.write_parquet_config(dest, rows, "videomme/test-00000-of-00001.parquet", "default", "test")
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='generic',
+    order=2,
+    paper_column='VideoMME',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    breakdown={f'dur_{d}': d for d in DURATIONS},
+    write_fixture=write_fixture,
+    note='VideoMME (no subtitles): videor2_acc = micro accuracy; dur_<short|medium|long> breakdown.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import datasets
 
-from videor2.fixtures import place
 from videor2.tasks.common import answers, hub, scoring
-from videor2.tasks.common.docs import answer_column, doc_to_visual, option_lines, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common.docs import option_lines
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "lmms-lab/VideoMMMU"
 SPLIT = "test"
@@ -100,11 +100,6 @@ def question_text(doc) -> str:
     return f"{ADAPT_PRE}{ADAPT_OPEN}{doc['question']}"
 
 
-# doc_to_visual: one video; the adaptation image is its last frame.
-doc_to_text = with_think_prompt(question_text)
-doc_to_target = answer_column
-
-
 def answer_key(doc) -> dict:
     if _is_mc(doc):
         return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
@@ -112,16 +107,6 @@ def answer_key(doc) -> dict:
                 "question": question_text(doc), "category": doc["track"]}
     return {"kind": "open", "gt": str(doc["answer"]).strip(), "options": [],
             "question": question_text(doc), "category": doc["track"]}
-
-
-# Macro over the three tracks (see module docstring).
-aggregate_acc = scoring.macro_accuracy
-aggregate_errors = scoring.error_count
-BREAKDOWN = {f"track_{t.lower()}": t for t in TRACKS}  # None when a track has no samples
-globals().update(scoring.category_aggregations(BREAKDOWN))
-
-METRICS = ["videor2_acc", "errors", *BREAKDOWN]
-process_results = scoring.process_results_for(answer_key, METRICS)
 
 
 def _image():
@@ -169,7 +154,24 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
         feats = datasets.Features({**base, "image": datasets.Image()}) if track == "Adaptation" else base
         hub.write_parquet_config(dest, rows, f"{track}/{SPLIT}.parquet", track, SPLIT, features=feats)
         for row in rows:
-            place(videos[vids[row["id"]]], dest / video_relpath(row["id"]))
+            hub.place(videos[vids[row["id"]]], dest / video_relpath(row["id"]))
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_acc
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='reasoning',
+    order=7,
+    paper_column='Video-MMMU',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    breakdown={f'track_{t.lower()}': t for t in TRACKS},
+    breakdown_own_docs=False,
+    primary=scoring.macro_accuracy,
+    max_new_tokens=2048,
+    write_fixture=write_fixture,
+    note='Video-MMMU (Perception, Comprehension, Adaptation as ONE leaf task): videor2_acc = mean over the three tracks; track_<track> breakdown.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names

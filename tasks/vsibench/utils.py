@@ -20,9 +20,8 @@ from statistics import mean
 
 import datasets
 
-from videor2.fixtures import place
-from videor2.tasks.common import answers, hub, scoring
-from videor2.tasks.common.docs import doc_to_visual, with_think_prompt  # noqa: F401 (YAML)
+from videor2.tasks.common import answers, hub
+from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/VSI_Bench"
 SPLIT = "test"
@@ -54,9 +53,6 @@ def question_text(doc) -> str:
         return f"{PRE_PROMPT}\n{doc['question']}\n{NA_POST_PROMPT}"
     # Reference: pre, question, options and the post-prompt joined by "\n".
     return "\n".join([PRE_PROMPT, doc["question"], "Options:\n" + "\n".join(doc["options"])]) + "\n"
-
-
-doc_to_text = with_think_prompt(question_text)
 
 
 def doc_to_target(doc):
@@ -94,17 +90,6 @@ def aggregate_rel_direction(items):
     return _type_scores(items).get("object_rel_direction")
 
 
-aggregate_errors = scoring.error_count
-# type_<question_type>: one module-level aggregation per type, named for the YAML.
-BREAKDOWN = {f"type_{t}": t for t in QUESTION_TYPES}
-globals().update(scoring.category_aggregations(BREAKDOWN))
-
-METRICS = ["videor2_acc", "errors", "type_object_rel_direction", *BREAKDOWN]
-# Numeric types: `answers.mean_relative_accuracy` (its 1e-9 tolerance keeps exact boundaries, e.g.
-# gt 10, pred 9 -> 0.9).
-process_results = scoring.process_results_for(answer_key, METRICS)
-
-
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     dest = Path(dest)
     rows = [
@@ -124,7 +109,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
                      "D. desk, door, lamp, bed"], "ground_truth": "C"},
     ]
     for row, vid in zip(rows, ("v20s_2997fps_4x3", "empty", "v10s_25fps_16x9", "v1s_30fps_16x9")):
-        place(videos[vid], dest / row["dataset"] / f"{row['scene_name']}.mp4")
+        hub.place(videos[vid], dest / row["dataset"] / f"{row['scene_name']}.mp4")
     features = datasets.Features({
         "id": datasets.Value("int64"), "dataset": datasets.Value("string"), "scene_name": datasets.Value("string"),
         "question_type": datasets.Value("string"), "question": datasets.Value("string"),
@@ -132,5 +117,23 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     })
     hub.write_parquet_config(dest, rows, f"{SPLIT}.parquet", "default", SPLIT, features=features)
 
-# The benchmark's one score (the primary metric's aggregation), also used by the diagnostics summary.
-aggregate_primary = aggregate_overall
+
+BENCHMARK = Benchmark(
+    __name__,
+    group='reasoning',
+    order=9,
+    paper_column='VSIBench',
+    hub_id=HUB_ID,
+    split=SPLIT,
+    load=load,
+    question_text=question_text,
+    answer_key=answer_key,
+    doc_to_target=doc_to_target,
+    breakdown={f'type_{t}': t for t in QUESTION_TYPES},
+    breakdown_own_docs=False,
+    primary=aggregate_overall,
+    extra_metrics={'type_object_rel_direction': aggregate_rel_direction},
+    write_fixture=write_fixture,
+    note='VSI-Bench: videor2_acc = mean over question types (relative direction merged; MRA for numeric types); type_<question_type> breakdown.',
+)
+globals().update(BENCHMARK.exports())  # the functions the task YAML names
