@@ -124,9 +124,18 @@ class ModelProfile:
         return R1_SUFFIXES.get(kind, "") if protocol == "native" and self.native_prompt == "r1" else ""
 
 
-# Video-R1 and VideoRFT evaluate with vLLM 0.7 SamplingParams: the checkpoint's generation_config
-# (repetition_penalty 1.05, top_k 1) is not applied, so the native decoding states both defaults.
-_VLLM_DEFAULTS = {"repetition_penalty": 1.0, "top_k": 0}
+
+def _r1_family_native(max_frames: int, pixels: int, temperature: float) -> dict:
+    """The native protocol of Video-R1 and VideoRFT (VideoRFT's evaluation is Video-R1's code with its
+    own numbers): 2 fps, 4..max_frames frames, every frame at VIDEO_MIN = VIDEO_MAX = `pixels` with no
+    max_pixels in the message, the R1 prompt, and vLLM 0.7 SamplingParams, which do not apply the
+    checkpoint's generation_config (repetition_penalty 1.05, top_k 1): both vLLM defaults stated."""
+    return dict(native_frames={"fps": 2.0, "min_frames": 4, "max_frames": max_frames, "min_pixels": pixels,
+                               "max_pixels": None, "video_max_pixels": pixels},
+                native_decoding={"do_sample": True, "temperature": temperature, "top_p": 0.001,
+                                 "repetition_penalty": 1.0, "top_k": 0},
+                native_ignores_generation_config=True, native_max_new_tokens=1024, native_prompt="r1")
+
 
 PROFILES = {
     p.name: p
@@ -144,14 +153,9 @@ PROFILES = {
         ModelProfile(
             name="video_r1",
             hub_id="Video-R1/Video-R1-7B",
-            # its vision_process.py: 2 fps, 4..16 frames (FPS_MAX_FRAMES), VIDEO_MIN = VIDEO_MAX = 128*28*28,
-            # no max_pixels in the message: frames of 100352..105369 pixels
-            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 16, "min_pixels": 128 * MP,
-                           "max_pixels": None, "video_max_pixels": 128 * MP},
-            native_decoding={"do_sample": True, "temperature": 0.1, "top_p": 0.001, **_VLLM_DEFAULTS},
-            native_ignores_generation_config=True,
-            native_max_new_tokens=1024,
-            native_prompt="r1",
+            # its vision_process.py: 4..16 frames (FPS_MAX_FRAMES), VIDEO_MIN = VIDEO_MAX = 128*28*28, so
+            # frames of 100352..105369 pixels; eval_bench.py: temperature 0.1
+            **_r1_family_native(max_frames=16, pixels=128 * MP, temperature=0.1),
             notes="Native: its eval_bench.py (temperature 0.1 in code, 0.01 in its README) and vision_process.py "
                   "defaults, 16 frames; the paper also reports 32/64 (max_num_frames=32).",
         ),
@@ -161,12 +165,7 @@ PROFILES = {
             # the fork's qwen2_5_vl_videorft.py hard-codes sampling at temperature 0.01, top_p 0.001
             paper_decoding={"do_sample": True, "temperature": 0.01, "top_p": 0.001},
             # its vision_process.py "set ... for Evaluation": up to 32 frames, VIDEO_MIN = VIDEO_MAX = 256*28*28
-            native_frames={"fps": 2.0, "min_frames": 4, "max_frames": 32, "min_pixels": 256 * MP,
-                           "max_pixels": None, "video_max_pixels": 256 * MP},
-            native_decoding={"do_sample": True, "temperature": 0.01, "top_p": 0.001, **_VLLM_DEFAULTS},
-            native_ignores_generation_config=True,
-            native_max_new_tokens=1024,
-            native_prompt="r1",
+            **_r1_family_native(max_frames=32, pixels=256 * MP, temperature=0.01),
             notes="Native: README and vision_process.py evaluation values (32 frames max, 256*28*28 px, "
                   "temperature 0.01, top_p 0.001); same prompt as Video-R1.",
         ),

@@ -36,6 +36,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Any
 from fractions import Fraction
 from pathlib import Path
 
@@ -51,7 +52,6 @@ MAX_RATIO = 200
 FPS = 2.0
 FPS_MIN_FRAMES = 4
 FPS_MAX_FRAMES = 768  # qwen-vl-utils' default cap
-VIDEO_MIN_PIXELS = 128 * 28 * 28  # 100352
 VIDEO_MAX_PIXELS = 768 * 28 * 28  # 602112
 VIDEO_TOTAL_PIXELS = int(128000 * 28 * 28 * 0.9)
 
@@ -234,50 +234,60 @@ class SamplePlan:
     size: tuple[int, int]  # resized (h, w)
 
 
-def plan_sampling(
-    total_frames: int,
-    video_fps: float,
-    height: int,
-    width: int,
-    *,
-    protocol: str = "unified",
-    fps: float = FPS,
-    min_frames: int = FPS_MIN_FRAMES,
-    max_frames: int = UNIFIED_MAX_FRAMES,
-    min_pixels: int = UNIFIED_MIN_PIXELS,
-    max_pixels: int | None = UNIFIED_MAX_PIXELS,
-    total_pixels: int | None = None,
-    video_max_pixels: int = VIDEO_MAX_PIXELS,
-    stage1_max_frames: int = PAPER_STAGE1_MAX_FRAMES,
-    key_windows=None,
-    density: float = 1.5,
-) -> SamplePlan:
-    """Frame indices, the fps to pass to the processor, and the resized size (no decoding)."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
-    if protocol == "paper":
-        if key_windows:
+@dataclass(frozen=True)
+class FrameSettings:
+    """How one video is sampled: the protocol and its frame and pixel budgets (module docstring).
+    Invalid combinations raise ValueError here, before any decoding."""
+
+    protocol: str = "unified"
+    fps: float = FPS
+    min_frames: int = FPS_MIN_FRAMES
+    max_frames: int = UNIFIED_MAX_FRAMES
+    min_pixels: int = UNIFIED_MIN_PIXELS
+    max_pixels: int | None = UNIFIED_MAX_PIXELS
+    total_pixels: int | None = None
+    video_max_pixels: int = VIDEO_MAX_PIXELS
+    stage1_max_frames: int = PAPER_STAGE1_MAX_FRAMES
+    key_windows: Any = None
+    density: float = 1.5
+
+    def __post_init__(self):
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {self.protocol!r}; expected one of {PROTOCOLS}")
+        if self.protocol == "paper" and self.key_windows:
             raise ValueError("key_windows is not part of the paper protocol")
-        n1 = smart_nframes(total_frames, video_fps, fps=fps, min_frames=min_frames,
-                           max_frames=min(stage1_max_frames, total_frames))
+        if (self.fps <= 0 or self.min_frames < 1 or self.max_frames < 1 or self.min_pixels < 1
+                or (self.max_pixels is not None and self.max_pixels < self.min_pixels)):
+            raise ValueError(f"invalid sampling parameters fps={self.fps} frames=[{self.min_frames}, "
+                             f"{self.max_frames}] pixels=[{self.min_pixels}, {self.max_pixels}]")
+
+
+def plan_sampling(total_frames: int, video_fps: float, height: int, width: int,
+                  settings: FrameSettings | None = None, **overrides) -> SamplePlan:
+    """Frame indices, the fps to pass to the processor, and the resized size (no decoding).
+    `settings`, or FrameSettings(**overrides)."""
+    st = settings or FrameSettings(**overrides)
+    if st.protocol == "paper":
+        n1 = smart_nframes(total_frames, video_fps, fps=st.fps, min_frames=st.min_frames,
+                           max_frames=min(st.stage1_max_frames, total_frames))
         stage1 = uniform_indices(total_frames, n1) if n1 > 1 else [0]
         sample_fps = n1 / max(total_frames, 1e-6) * video_fps
         # the fork's stage 2 (its adapter also appends the last index when missing, which an
         # endpoint-inclusive linspace never leaves out)
-        pick = np.linspace(0, len(stage1) - 1, max_frames, dtype=int)
+        pick = np.linspace(0, len(stage1) - 1, st.max_frames, dtype=int)
         indices = [stage1[int(i)] for i in pick]
         n_for_pixels = n1  # the fork's fetch_video sizes frames before stage 2
     else:
-        n = smart_nframes(total_frames, video_fps, fps=fps, min_frames=min_frames,
-                          max_frames=min(max_frames, total_frames))
-        if key_windows is not None and n > 1:
-            indices = key_window_indices(total_frames, video_fps, n, key_windows, density)
+        n = smart_nframes(total_frames, video_fps, fps=st.fps, min_frames=st.min_frames,
+                          max_frames=min(st.max_frames, total_frames))
+        if st.key_windows is not None and n > 1:
+            indices = key_window_indices(total_frames, video_fps, n, st.key_windows, st.density)
         else:
             indices = uniform_indices(total_frames, n) if n > 1 else [0]
         sample_fps = n / max(total_frames, 1e-6) * video_fps  # nominal, as the models' code passes it
         n_for_pixels = len(indices)  # sized from the frames actually read
-    max_eff = effective_max_pixels(n_for_pixels, min_pixels, max_pixels, total_pixels, video_max_pixels)
-    size = smart_resize(height, width, IMAGE_FACTOR, min_pixels, max_eff)
+    max_eff = effective_max_pixels(n_for_pixels, st.min_pixels, st.max_pixels, st.total_pixels, st.video_max_pixels)
+    size = smart_resize(height, width, IMAGE_FACTOR, st.min_pixels, max_eff)
     return SamplePlan(indices=indices, sample_fps=float(sample_fps), size=size)
 
 
@@ -467,37 +477,18 @@ def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(y.permute(0, 2, 3, 1).numpy())
 
 
-def sample_video(
-    path: str | os.PathLike,
-    *,
-    protocol: str = "unified",
-    fps: float = FPS,
-    min_frames: int = FPS_MIN_FRAMES,
-    max_frames: int = UNIFIED_MAX_FRAMES,
-    min_pixels: int = UNIFIED_MIN_PIXELS,
-    max_pixels: int | None = UNIFIED_MAX_PIXELS,
-    total_pixels: int | None = None,
-    video_max_pixels: int = VIDEO_MAX_PIXELS,
-    stage1_max_frames: int = PAPER_STAGE1_MAX_FRAMES,
-    backend: str = "auto",
-    key_windows=None,
-    density: float = 1.5,
-) -> SampledVideo:
+def sample_video(path: str | os.PathLike, settings: FrameSettings | None = None, *, backend: str = "auto",
+                 **overrides) -> SampledVideo:
     """Sample and resize the frames of one video under `protocol` (see the module docstring).
 
     backend: "decord" (VideoReader.get_batch), "pyav" (seek + decode forward) or "auto"
     (decord when importable; PyAV when decord is missing or fails on this file).
+    `settings`, or FrameSettings(**overrides).
     Raises VideoError for a missing, empty or undecodable file and for videos without frames.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; expected one of {PROTOCOLS}")
-    if protocol == "paper" and key_windows:
-        raise ValueError("key_windows is not part of the paper protocol")
-    if fps <= 0 or min_frames < 1 or max_frames < 1 or min_pixels < 1 or (max_pixels is not None and max_pixels < min_pixels):
-        raise ValueError(f"invalid sampling parameters fps={fps} frames=[{min_frames}, {max_frames}] "
-                         f"pixels=[{min_pixels}, {max_pixels}]")
+    settings = settings or FrameSettings(**overrides)
     p = Path(path)
     _validate_file(p)
     if backend == "auto":
@@ -507,10 +498,7 @@ def sample_video(
     errors = []
     for name in order:
         try:
-            return _sample_with(p, name, protocol=protocol, fps=fps, min_frames=min_frames,
-                                max_frames=max_frames, min_pixels=min_pixels, max_pixels=max_pixels,
-                                total_pixels=total_pixels, video_max_pixels=video_max_pixels,
-                                stage1_max_frames=stage1_max_frames, key_windows=key_windows, density=density)
+            return _sample_with(p, name, settings)
         except VideoError as exc:
             errors.append(f"{name}: {exc}")
         except Exception as exc:  # decoders raise many error types for bad data
@@ -518,18 +506,14 @@ def sample_video(
     raise VideoError(f"video cannot be decoded: {p}: " + "; ".join(errors))
 
 
-def _sample_with(p: Path, name: str, *, protocol, fps, min_frames, max_frames, min_pixels, max_pixels,
-                 total_pixels, video_max_pixels, stage1_max_frames, key_windows, density) -> SampledVideo:
+def _sample_with(p: Path, name: str, settings: FrameSettings) -> SampledVideo:
     src = _open_source(p, name)
     try:
         if src.total <= 0:
             raise VideoError(f"video has no frames: {p}")
         if not src.fps or src.fps <= 0 or not math.isfinite(src.fps):
             raise VideoError(f"video has no usable frame rate: {p}")
-        plan = plan_sampling(src.total, src.fps, src.height, src.width, protocol=protocol, fps=fps,
-                             min_frames=min_frames, max_frames=max_frames, min_pixels=min_pixels,
-                             max_pixels=max_pixels, total_pixels=total_pixels, video_max_pixels=video_max_pixels,
-                             stage1_max_frames=stage1_max_frames, key_windows=key_windows, density=density)
+        plan = plan_sampling(src.total, src.fps, src.height, src.width, settings)
         unique = sorted(set(plan.indices))
         decoded = src.read(unique)
     finally:
@@ -551,6 +535,6 @@ def _sample_with(p: Path, name: str, *, protocol, fps, min_frames, max_frames, m
         num_source_frames=src.total,
         size=plan.size,
         backend=name,
-        protocol=protocol,
+        protocol=settings.protocol,
         source_size=source_size,
     )
