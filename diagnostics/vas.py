@@ -28,7 +28,6 @@ from videor2.diagnostics import vas_store
 from videor2.jsonl import append_jsonl
 from videor2.tasks.common.answers import _CLOSE, _OPEN
 
-SHARES = ("video", "text", "generated")
 ROW_BLOCK = 32  # query rows computed together (teacher forcing); memory ~ 2 x 8 B x heads x 32 x T
 
 
@@ -271,19 +270,6 @@ class AttentionProbe:
         return torch.stack(per_layer).mean(0).numpy()
 
 
-def record_generation(backend, requests, probe: AttentionProbe):
-    """Generate with the probe active: (generations, shares [B, n_steps, 3])."""
-    batch = backend.inputs(requests)
-    kwargs = backend.generation_kwargs(requests[0].sampling)
-    probe.begin(batch["input_ids"], batch["attention_mask"])
-    try:
-        with torch.inference_mode():
-            out = backend.model.generate(**batch, **kwargs)
-    finally:
-        shares = probe.end()
-    return batch, out, shares
-
-
 class _last_logits_only:
     """Scoring needs no logits: the LM head maps only the last position (saves vocab x T floats)."""
 
@@ -332,6 +318,23 @@ def teacher_forced_shares(backend, request, response_ids: list[int], probe: Atte
     finally:
         shares = probe.end()
     return batch, shares[0][:n]
+
+
+def score_response(backend, request, response_ids: list[int], probe: AttentionProbe, chunk: int = 512) -> dict:
+    """The attention record (`sample_record`) of a given response to a request, by teacher forcing.
+    The one path for saved responses: diagnose --from-logs, `videor2 vas --response`, scripts/bench_vas.py."""
+    batch, shares = teacher_forced_shares(backend, request, response_ids, probe, chunk=chunk)
+    prompt_ids = batch["input_ids"][0].tolist()
+    video = [i for i, t in enumerate(prompt_ids) if t == backend.video_token_id]
+    return sample_record(backend.processor.tokenizer, response_ids, shares, prompt_ids=prompt_ids,
+                         video_positions=video, layers=probe.layers, heads=probe.heads, way="teacher_forcing")
+
+
+def generation_record(backend, gen, probe: AttentionProbe) -> dict:
+    """The attention record of a response generated through the probe (`backend.generate(..., probe=)`)."""
+    return sample_record(backend.processor.tokenizer, gen.token_ids, gen.shares, prompt_ids=gen.prompt_ids,
+                         video_positions=gen.video_positions, layers=probe.layers, heads=probe.heads,
+                         way="generation")
 
 
 # ---------------------------------------------------------------- records and the recorder
@@ -394,11 +397,8 @@ class AttentionRecorder:
         if len(gen.token_ids) == 0:
             entry.update(status="empty_response", reason="the model generated no token before stopping")
         else:
-            rec = sample_record(self.backend.processor.tokenizer, gen.token_ids, gen.shares,
-                                prompt_ids=gen.prompt_ids, video_positions=gen.video_positions,
-                                layers=self.probe.layers, heads=self.probe.heads, way="generation")
-            path = vas_store.write_sidecar(vas_store.sidecar_path(self.out_dir, task, doc_id), rec["series"],
-                                           rec["think_span"], rec["answer_span"], rec["meta"])
+            rec = generation_record(self.backend, gen, self.probe)
+            path = vas_store.save_record(self.out_dir, task, doc_id, rec)
             entry.update(status="ok", sidecar=str(path.relative_to(self.out_dir)), stats=rec["stats"])
         self.log(entry)
 

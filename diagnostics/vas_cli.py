@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
 
 
 def compute(args) -> dict:
-    from videor2.diagnostics.vas import AttentionProbe, sample_record, teacher_forced_shares
+    from videor2.diagnostics.vas import AttentionProbe, generation_record, score_response
     from videor2.models import requests as rq
     from videor2.models.hf_backend import TransformersBackend
     from videor2.models.profiles import get_profile
@@ -39,25 +39,18 @@ def compute(args) -> dict:
     profile = get_profile(args.model)
     backend = TransformersBackend(args.model_path, dtype=args.dtype, attn_implementation=args.attn_implementation)
     context = args.question if args.raw_prompt else args.question + THINK_POST_PROMPT
-    request = rq.build_request(profile, args.protocol, task="cli", doc_id=0, context=context, key={"kind": "mc"},
-                               video_path=args.video, gen_kwargs={"max_new_tokens": args.max_new_tokens},
-                               overrides={})
-    rq.sample(request, args.protocol, rq.frame_settings(profile, args.protocol, {}))
+    request = rq.scoring_request(profile, args.protocol, context=context, video_path=args.video,
+                                 max_new_tokens=args.max_new_tokens)
     probe = AttentionProbe(backend.model, layers=args.layers, heads=args.heads)
     tok = backend.processor.tokenizer
     if args.response is None:
         gen = backend.generate([request], probe=probe)[0]
-        ids, shares, prompt_ids, video_pos, way = gen.token_ids, gen.shares, gen.prompt_ids, gen.video_positions, "generation"
+        ids = list(gen.token_ids)
     else:
         ids = tok(args.response, add_special_tokens=False)["input_ids"]
-        batch, shares = teacher_forced_shares(backend, request, ids, probe)
-        prompt_ids = batch["input_ids"][0].tolist()
-        video_pos = [i for i, t in enumerate(prompt_ids) if t == backend.video_token_id]
-        way = "teacher_forcing"
     if not ids:
         raise SystemExit("videor2 vas: the response is empty; nothing to score")
-    rec = sample_record(tok, ids, shares, prompt_ids=prompt_ids, video_positions=video_pos,
-                        layers=probe.layers, heads=probe.heads, way=way)
+    rec = generation_record(backend, gen, probe) if args.response is None else score_response(backend, request, ids, probe)
     rec["response"] = tok.decode(ids, skip_special_tokens=True)
     rec["frames"] = {"count": int(len(request.video.indices)), "size": list(request.video.size),
                      "sample_fps": float(request.video.sample_fps)}

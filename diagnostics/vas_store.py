@@ -39,6 +39,12 @@ def write_sidecar(path: str | os.PathLike, series: dict[str, np.ndarray], think_
     return path
 
 
+def save_record(root: str | os.PathLike, task: str, doc_id, record: dict) -> Path:
+    """Write a probe record (diagnostics.vas.sample_record) as the sample's sidecar under root."""
+    return write_sidecar(sidecar_path(root, task, doc_id), record["series"], record["think_span"],
+                         record["answer_span"], record["meta"])
+
+
 def read_sidecar(path: str | os.PathLike) -> dict:
     with np.load(path, allow_pickle=False) as data:
         out = {k: data[k].astype(np.float32) for k in SERIES}

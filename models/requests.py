@@ -12,12 +12,13 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from videor2.tasks.registry import benchmark_label
+from videor2.tasks.registry import BENCHMARKS, benchmark_label
 from videor2.models.profiles import (R1_THINK_TEMPLATE, VIDEOCHAT_FINAL_PROMPT, VIDEOCHAT_GLUE_PROMPT,
                                      VIDEOCHAT_MVBENCH_FINAL_PROMPT, VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT,
                                      VIDEOCHAT_VSI_MC_PROMPT, VIDEOCHAT_VSI_NUMERIC_PROMPT, ModelProfile)
 from videor2.models.sampler import SampledVideo, sample_video
 from videor2.tasks.common.answers import LETTERS
+from videor2.tasks.common.scoring import AnswerKey
 
 FRAME_KEYS = ("fps", "min_frames", "max_frames", "min_pixels", "max_pixels", "total_pixels", "stage1_max_frames")
 
@@ -94,7 +95,22 @@ def sample(request: VideoRequest, protocol: str, frames: dict, key_windows=None,
     return request
 
 
-def build_request(profile: ModelProfile, protocol: str, *, task: str, doc_id, context: str, key: dict,
+def scoring_request(profile: ModelProfile, protocol: str, *, context: str, video_path: str, key: AnswerKey | None = None,
+                    task: str = "cli", doc_id=0, frames: dict | None = None, max_new_tokens: int | None = None
+                    ) -> VideoRequest:
+    """One request with its frames decoded, outside an lmms-eval run (attention scoring of a saved
+    response, `videor2 vas`, the VAS benchmark): the protocol's frames for the task's benchmark,
+    then `frames` overrides. Raises videor2.errors.VideoError on a bad video."""
+    request = build_request(profile, protocol, task=task, doc_id=doc_id, context=context,
+                            key=key or AnswerKey(kind="mc", gt=None), video_path=video_path,
+                            gen_kwargs={} if max_new_tokens is None else {"max_new_tokens": max_new_tokens},
+                            overrides={})
+    bench = benchmark_label(task)
+    settings = frame_settings(profile, protocol, frames or {}, bench if bench in BENCHMARKS else None)
+    return sample(request, protocol, settings)
+
+
+def build_request(profile: ModelProfile, protocol: str, *, task: str, doc_id, context: str, key: AnswerKey,
                   video_path: str, gen_kwargs: dict, overrides: dict, round_index: int = 1,
                   final_round: bool = True, checkpoint: dict | None = None) -> VideoRequest:
     """The request for one document (one perception round for iterative models)."""
@@ -102,21 +118,20 @@ def build_request(profile: ModelProfile, protocol: str, *, task: str, doc_id, co
                         text=user_text(profile, protocol, task, context, key, final_round),
                         video_path=video_path, video=None,
                         sampling=sampling_settings(profile, protocol, gen_kwargs, overrides, checkpoint),
-                        kind=key.get("kind", "mc"), round=round_index)
+                        kind=key.kind, round=round_index)
 
 
-def user_text(profile: ModelProfile, protocol: str, task: str, context: str, key: dict, final_round: bool = True) -> str:
+def user_text(profile: ModelProfile, protocol: str, task: str, context: str, key: AnswerKey, final_round: bool = True) -> str:
     """The user turn's text. paper/unified: the task's own text (question + think post-prompt), for
     every model. native: the model's own evaluation prompt: Video-R1/VideoRFT's template with the
     answer-type suffix; VideoChat-R1.5's per-benchmark templates (glue rounds, then the last)."""
     if protocol != "native" or profile.native_prompt == "task":
         return context
-    kind = key.get("kind", "mc")
     if profile.native_prompt == "r1":
-        question = key.get("stem") or key.get("question", "")
-        if kind == "mc" and key.get("options"):
-            question += "Options:\n" + "".join(f"{LETTERS[i]}. {o}\n" for i, o in enumerate(key["options"]))
-        return question + "\n" + R1_THINK_TEMPLATE + profile.suffix(kind, protocol)
+        question = key.stem or key.question
+        if key.kind == "mc" and key.options:
+            question += "Options:\n" + "".join(f"{LETTERS[i]}. {o}\n" for i, o in enumerate(key.options))
+        return question + "\n" + R1_THINK_TEMPLATE + profile.suffix(key.kind, protocol)
     return videochat_prompt(benchmark_label(task), key, final_round)
 
 
@@ -125,21 +140,21 @@ def user_text(profile: ModelProfile, protocol: str, task: str, context: str, key
 _VIDEOCHAT_SPACED_OPTIONS = ("videomme", "vsibench")
 
 
-def videochat_prompt(benchmark: str, key: dict, final_round: bool) -> str:
+def videochat_prompt(benchmark: str, key: AnswerKey, final_round: bool) -> str:
     """VideoChat-R1.5's prompt for one round of one benchmark (its src_eval scripts): [QUESTION] is
     the bare question, [OPTION] the option list. VSI-Bench uses its multiple-choice or numeric glue
     template in every round; elsewhere rounds before the last use the glue template and the last
     the benchmark's final template."""
     sep = ". " if benchmark in _VIDEOCHAT_SPACED_OPTIONS else "."
-    options = "".join(f"{LETTERS[i]}{sep}{o}\n" for i, o in enumerate(key.get("options") or []))
+    options = "".join(f"{LETTERS[i]}{sep}{o}\n" for i, o in enumerate(key.options))
     if benchmark == "vsibench":
-        template = VIDEOCHAT_VSI_MC_PROMPT if key.get("kind") == "mc" else VIDEOCHAT_VSI_NUMERIC_PROMPT
+        template = VIDEOCHAT_VSI_MC_PROMPT if key.kind == "mc" else VIDEOCHAT_VSI_NUMERIC_PROMPT
     elif not final_round:
         template = VIDEOCHAT_GLUE_PROMPT
     else:
         template = {"mvbench": VIDEOCHAT_MVBENCH_FINAL_PROMPT,
                     "videommmu": VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT}.get(benchmark, VIDEOCHAT_FINAL_PROMPT)
-    question = key.get("stem") or key.get("question", "")
+    question = key.stem or key.question
     return template.replace("[QUESTION]", question).replace("[OPTION]", options)
 
 

@@ -109,7 +109,7 @@ def main(argv=None) -> int:
 
     import numpy as np
     import torch
-    from videor2.diagnostics.vas import AttentionProbe, teacher_forced_shares
+    from videor2.diagnostics.vas import AttentionProbe, score_response
     from videor2.models import requests as rq
     from videor2.models.hf_backend import TransformersBackend
     from videor2.models.profiles import get_profile
@@ -135,12 +135,10 @@ def main(argv=None) -> int:
 
     n_new = args.new_tokens
     profile = get_profile("video_r2")
-    request = rq.build_request(profile, "unified", task="bench", doc_id=0,
-                               context="What happens in the video? (A) a square moves (B) nothing" + THINK_POST_PROMPT,
-                               key={"kind": "mc"}, video_path=str(video), gen_kwargs={"max_new_tokens": n_new},
-                               overrides={})
     t0 = time.perf_counter()
-    rq.sample(request, "unified", dict(rq.frame_settings(profile, "unified", {}), max_frames=args.frames))
+    request = rq.scoring_request(profile, "unified", video_path=str(video), frames={"max_frames": args.frames},
+                                 context="What happens in the video? (A) a square moves (B) nothing" + THINK_POST_PROMPT,
+                                 max_new_tokens=n_new)
     t_sample = time.perf_counter() - t0
 
     backend = TransformersBackend(model_path, dtype="float32", attn_implementation="sdpa", device="cpu")
@@ -181,8 +179,9 @@ def main(argv=None) -> int:
     assert len(ids) == n_new, len(ids)
     assert plain_seq[0, P:].tolist() == ids, "the probe changed the generated tokens"
 
-    def teacher():
-        return teacher_forced_shares(backend, request, ids, probe, chunk=args.chunk)[1]
+    def teacher():  # what diagnose --from-logs and `videor2 vas --response` run per sample
+        series = score_response(backend, request, ids, probe, chunk=args.chunk)["series"]
+        return np.stack([series["video"], series["text"], series["generated"]], axis=1)
 
     kwargs_one = dict(kwargs, max_new_tokens=1, min_new_tokens=1)
 

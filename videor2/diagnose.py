@@ -18,14 +18,16 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from videor2.tasks.registry import GROUP_TASKS, benchmark, benchmark_of, task_name
+from videor2.jsonl import iter_jsonl
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS
-from videor2.records import RecordLog, SampleRecord, iter_jsonl
+from videor2.paths import DATA_ENV, use_data_root
+from videor2.records import RecordLog, SampleRecord, VasStats, read_records
+from videor2.tasks.registry import GROUP_TASKS, benchmark, benchmark_of, task_name
 
 DEFAULT_MODEL = "video_r2"
-# lmms-eval group names -> their benchmarks (the same lists the suite averages use)
 
 
 class DiagnoseError(RuntimeError):
@@ -75,6 +77,72 @@ def add_arguments(parser) -> None:
 
 # ---------------------------------------------------------------- planning (fail fast)
 
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a run needs, checked before any work starts (`RunPlan.from_args`)."""
+
+    model: str                        # lmms-eval model name (adapter)
+    pretrained: str | None            # checkpoint (None: replay, or --from-logs without one)
+    protocol: str
+    data: Path | None                 # local mirror folder; None: the hub
+    tasks: tuple[str, ...]            # lmms-eval leaf task names
+    out: Path                         # run folder
+    label: str                        # model name in records and reports
+    tiny: bool = False                # the embedded tiny default
+    limit: int | None = None          # documents per benchmark
+    shard: tuple[int, int] | None = None
+    chunk: int = 4                    # documents per generation chunk (resume granularity)
+    batch_size: int = 1
+    device: str | None = None
+    attention: bool = True            # record attention (VAS-attention)
+    attention_layers: str = "-1"
+    max_new_tokens: int | None = None
+    extra_model_args: str = ""
+    from_logs: Path | None = None     # skip generation: read this lmms-eval output folder
+    judge: str | None = "rules"       # None: --no-judge
+    title: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "RunPlan":
+        from videor2.plugin import MODELS
+
+        tiny = args.model is None and args.pretrained is None
+        model = args.model or DEFAULT_MODEL
+        if model not in MODELS:
+            raise DiagnoseError(f"unknown model {model!r}; known: {', '.join(sorted(MODELS))}")
+        pretrained = _pretrained(model, args.pretrained, tiny, bool(args.from_logs))
+        data = _data(args.data, tiny)
+        if args.from_logs and not Path(args.from_logs).is_dir():
+            raise DiagnoseError(f"--from-logs folder not found: {args.from_logs}")
+        label = "tiny" if tiny else (Path(pretrained).name if pretrained else model)
+        return cls(model=model, pretrained=pretrained, protocol=args.protocol, data=data, tasks=tuple(_tasks(args.tasks)),
+                   out=Path(args.out or Path("reports") / f"{model}-{args.protocol}"), label=label, tiny=tiny,
+                   limit=args.limit, shard=_shard(args.shard), chunk=args.chunk, batch_size=args.batch_size,
+                   device=args.device, attention=not args.no_attention, attention_layers=args.attention_layers,
+                   max_new_tokens=args.max_new_tokens, extra_model_args=args.model_args,
+                   from_logs=Path(args.from_logs) if args.from_logs else None,
+                   judge=None if args.no_judge else args.judge,
+                   title=args.title or f"{label} ({model}, {args.protocol} protocol)")
+
+    def model_args(self) -> str:
+        """The lmms-eval model_args string of the generation stage."""
+        parts = []
+        if self.model != "replay":
+            parts += [f"pretrained={self.pretrained}", f"protocol={self.protocol}", f"log_dir={self.out / 'model_logs'}"]
+            if self.attention:
+                parts += ["record_attention=true", f"attention_layers={self.attention_layers.replace(',', ';')}"]
+            if self.max_new_tokens:
+                parts.append(f"max_new_tokens={self.max_new_tokens}")
+        if self.extra_model_args:
+            parts.append(self.extra_model_args)
+        return ",".join(parts)
+
+    def run_info(self) -> dict:
+        return {"model": self.label, "adapter": self.model, "pretrained": self.pretrained, "protocol": self.protocol,
+                "tasks": list(self.tasks), "limit": self.limit, "judge": self.judge,
+                "data": str(self.data) if self.data else "hub", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
 def _tasks(spec: str) -> list[str]:
     out = []
     for item in [t.strip() for t in spec.split(",") if t.strip()]:
@@ -100,16 +168,10 @@ def _shard(spec: str | None) -> tuple[int, int] | None:
     return i, n
 
 
-def plan(args) -> dict:
-    from videor2.plugin import MODELS
-
-    tiny_default = args.model is None and args.pretrained is None
-    model = args.model or DEFAULT_MODEL
-    if model not in MODELS:
-        raise DiagnoseError(f"unknown model {model!r}; known: {', '.join(sorted(MODELS))}")
-    pretrained = args.pretrained
-    if model != "replay" and pretrained is None and not args.from_logs:
-        if tiny_default:
+def _pretrained(model: str, given: str | None, tiny: bool, from_logs: bool) -> str | None:
+    pretrained = given
+    if model != "replay" and pretrained is None and not from_logs:
+        if tiny:
             from videor2.models.tiny import default_tiny_model
 
             pretrained = str(default_tiny_model())
@@ -124,20 +186,19 @@ def plan(args) -> dict:
             check_checkpoint(pretrained)
         except CheckpointError as exc:
             raise DiagnoseError(str(exc)) from None
-    data = args.data or os.environ.get("VIDEOR2_DATA") or ("fixtures" if tiny_default else None)
+    return pretrained
+
+
+def _data(given: str | None, tiny: bool) -> Path | None:
+    data = given or os.environ.get(DATA_ENV) or ("fixtures" if tiny else None)
     if data == "fixtures":
         from videor2.fixtures import write_fixtures
         from videor2.paths import default_fixtures_dir
 
-        data = str(write_fixtures(default_fixtures_dir()))
+        return Path(write_fixtures(default_fixtures_dir()))
     if data is not None and not Path(data).is_dir():
         raise DiagnoseError(f"data folder not found: {data} (make one with `videor2 fixtures DIR`)")
-    if args.from_logs and not Path(args.from_logs).is_dir():
-        raise DiagnoseError(f"--from-logs folder not found: {args.from_logs}")
-    label = "tiny" if tiny_default else (Path(pretrained).name if pretrained else model)
-    out = Path(args.out or Path("reports") / f"{model}-{args.protocol}")
-    return {"model": model, "pretrained": pretrained, "data": data, "tasks": _tasks(args.tasks),
-            "shard": _shard(args.shard), "label": label, "out": out, "tiny": tiny_default}
+    return Path(data) if data else None
 
 
 def _check_out(out: Path, resume: bool) -> None:
@@ -148,19 +209,6 @@ def _check_out(out: Path, resume: bool) -> None:
 
 # ---------------------------------------------------------------- stage 1: generation
 
-def _model_args(p: dict, args) -> str:
-    parts = []
-    if p["model"] != "replay":
-        parts += [f"pretrained={p['pretrained']}", f"protocol={args.protocol}", f"log_dir={p['out'] / 'model_logs'}"]
-        if not args.no_attention:
-            parts += ["record_attention=true", f"attention_layers={args.attention_layers.replace(',', ';')}"]
-        if args.max_new_tokens:
-            parts.append(f"max_new_tokens={args.max_new_tokens}")
-    if args.model_args:
-        parts.append(args.model_args)
-    return ",".join(parts)
-
-
 def _doc_range(n: int, limit: int | None, shard) -> range:
     n = min(n, limit) if limit else n
     if shard is None:
@@ -169,7 +217,7 @@ def _doc_range(n: int, limit: int | None, shard) -> range:
     return range(i * n // k, (i + 1) * n // k)
 
 
-def generate(p: dict, args) -> list[SampleRecord]:
+def generate(plan: RunPlan) -> list[SampleRecord]:
     from lmms_eval.evaluator import simple_evaluate
     from lmms_eval.models import get_model
     from lmms_eval.tasks import TaskManager
@@ -178,40 +226,40 @@ def generate(p: dict, args) -> list[SampleRecord]:
     from videor2.lmms_logs import record_from_log_row
     from videor2.plugin import _register_task_folder
 
-    suffix = "" if p["shard"] is None else f".shard-{p['shard'][0]}-of-{p['shard'][1]}"
-    log = RecordLog(p["out"] / f"generation{suffix}.jsonl")
-    done = _generated_keys(p["out"])
+    suffix = "" if plan.shard is None else f".shard-{plan.shard[0]}-of-{plan.shard[1]}"
+    log = RecordLog(plan.out / f"generation{suffix}.jsonl")
+    done = {r.key for r in _read_generation(plan.out)}
     work = []
-    for task, n in document_counts(p).items():
-        docs = [i for i in _doc_range(n, args.limit, p["shard"]) if (benchmark_of(task), str(i)) not in done]
-        for start in range(0, len(docs), args.chunk):
-            chunk = docs[start:start + args.chunk]
+    for task, n in document_counts(plan).items():
+        docs = [i for i in _doc_range(n, plan.limit, plan.shard) if (benchmark_of(task), str(i)) not in done]
+        for start in range(0, len(docs), plan.chunk):
+            chunk = docs[start:start + plan.chunk]
             work.append((task, chunk[0], chunk[-1] + 1))
     if not work:
-        return _read_generation(p["out"])
+        return _read_generation(plan.out)
     _register_task_folder()
-    lm = get_model(p["model"]).create_from_arg_string(_model_args(p, args), {"batch_size": args.batch_size,
-                                                                              "device": args.device})
+    lm = get_model(plan.model).create_from_arg_string(plan.model_args(), {"batch_size": plan.batch_size,
+                                                                          "device": plan.device})
     tm = TaskManager("ERROR")
     with tqdm(total=sum(b - a for _, a, b in work), desc="generation", unit="doc") as bar:
         for task, start, end in work:
             res = simple_evaluate(model=lm, tasks=[task], limit=end - start, offset=start, log_samples=True,
                                   task_manager=tm, verbosity="ERROR", bootstrap_iters=0)
             rows = (res or {}).get("samples", {}).get(task, [])
-            log.append(record_from_log_row(task, row, p["label"]) for row in rows
+            log.append(record_from_log_row(task, row, plan.label) for row in rows
                        if (benchmark_of(task), str(row["doc_id"])) not in log)
             bar.update(end - start)
-    return _read_generation(p["out"])
+    return _read_generation(plan.out)
 
 
-def document_counts(p: dict) -> dict[str, int]:
+def document_counts(plan: RunPlan) -> dict[str, int]:
     """Number of documents of every task, loading each benchmark's data first: a benchmark that is
     neither mirrored nor reachable (or cached) on the hub stops the run here, before the model loads."""
     from videor2.tasks.common.task import load_benchmark
 
-    root = Path(p["data"]) if p["data"] else None
+    root = plan.data
     counts = {}
-    for task in p["tasks"]:
+    for task in plan.tasks:
         bench = benchmark_of(task)
         try:
             counts[task] = len(load_benchmark(bench, root))
@@ -226,10 +274,6 @@ def document_counts(p: dict) -> dict[str, int]:
     return counts
 
 
-def _generated_keys(out: Path) -> set:
-    return {r.key for r in _read_generation(out)}
-
-
 def _read_generation(out: Path) -> list[SampleRecord]:
     seen, records = set(), []
     for f in sorted(out.glob("generation*.jsonl")):  # shards merge here
@@ -241,108 +285,101 @@ def _read_generation(out: Path) -> list[SampleRecord]:
     return records
 
 
-def from_logs(p: dict, args) -> list[SampleRecord]:
+def from_logs(plan: RunPlan) -> list[SampleRecord]:
     from videor2.lmms_logs import read_lmms_logs
 
-    log = RecordLog(p["out"] / "generation.jsonl")
-    wanted = {benchmark_of(t) for t in p["tasks"]}
-    records = [r for r in read_lmms_logs(args.from_logs, model=p["label"]) if r.benchmark in wanted]
+    log = RecordLog(plan.out / "generation.jsonl")
+    wanted = {benchmark_of(t) for t in plan.tasks}
+    records = [r for r in read_lmms_logs(plan.from_logs, model=plan.label) if r.benchmark in wanted]
     if not records:
-        raise DiagnoseError(f"no videor2 sample logs under {args.from_logs} (run lmms-eval with --log_samples)")
+        raise DiagnoseError(f"no videor2 sample logs under {plan.from_logs} (run lmms-eval with --log_samples)")
     log.append(r for r in records if r.key not in log)
-    return _read_generation(p["out"])
+    return _read_generation(plan.out)
 
 
 # ---------------------------------------------------------------- stage 2: attention
 
-def attach_attention(records: list[SampleRecord], p: dict, args) -> list[SampleRecord]:
+def attach_attention(records: list[SampleRecord], plan: RunPlan) -> list[SampleRecord]:
     """Fill `vas_attention` from sidecars; compute missing ones by teacher forcing when possible."""
     from videor2.diagnostics import vas_store
 
-    att_dir = p["out"] / "model_logs" / "attention"
+    if not plan.attention:
+        return records
+    att_dir = plan.out / "model_logs" / "attention"
     missing = []
     for rec in records:
-        if rec.status != "ok" or args.no_attention:
+        if rec.status != "ok":
             continue
         path = vas_store.sidecar_path(att_dir, task_name(rec.benchmark), rec.doc_id)
         if path.exists():
-            stats = vas_store.read_sidecar(path)["meta"].get("stats")
-            rec.vas_attention = {**stats, "sidecar": str(path.relative_to(p["out"]))}
+            rec.vas_attention = VasStats.from_dict(vas_store.read_sidecar(path)["meta"].get("stats"),
+                                                   sidecar=str(path.relative_to(plan.out)))
         else:
             missing.append(rec)
-    if missing and args.from_logs and p["pretrained"] and p["model"] != "replay":
-        _teacher_force(missing, p, args, att_dir)
+    if missing and plan.from_logs and plan.pretrained and plan.model != "replay":
+        _teacher_force(missing, plan, att_dir)
     return records
 
 
-def _teacher_force(records: list[SampleRecord], p: dict, args, att_dir: Path) -> None:
+def _teacher_force(records: list[SampleRecord], plan: RunPlan, att_dir: Path) -> None:
     from tqdm import tqdm
 
     from videor2.diagnostics import vas_store
-    from videor2.diagnostics.vas import AttentionProbe, sample_record, teacher_forced_shares
+    from videor2.diagnostics.vas import AttentionProbe, score_response
     from videor2.errors import VideoError
     from videor2.models import requests as rq
     from videor2.models.hf_backend import TransformersBackend
     from videor2.models.profiles import get_profile
     from videor2.tasks.common.task import load_benchmark
 
-    backend = TransformersBackend(p["pretrained"], device=args.device)
-    profile = get_profile(p["model"])
-    probe = AttentionProbe(backend.model, layers=args.attention_layers)
-    root = Path(p["data"]) if p["data"] else None
+    backend = TransformersBackend(plan.pretrained, device=plan.device)
+    profile = get_profile(plan.model)
+    probe = AttentionProbe(backend.model, layers=plan.attention_layers)
     docs = {}
     for rec in tqdm(records, desc="attention (teacher forcing)", unit="doc"):
         if rec.benchmark not in docs:
-            docs[rec.benchmark] = load_benchmark(rec.benchmark, root)
+            docs[rec.benchmark] = load_benchmark(rec.benchmark, plan.data)
+        bench = benchmark(rec.benchmark)
         doc = docs[rec.benchmark][int(rec.doc_id)]
-        key = benchmark(rec.benchmark).answer_key(doc)
-        context = rec.context or benchmark(rec.benchmark).prompt(doc)
-        req = rq.build_request(profile, args.protocol, task=task_name(rec.benchmark), doc_id=rec.doc_id,
-                               context=context, key=key, video_path=rec.video_path or doc["video_path"],
-                               gen_kwargs={}, overrides={})
-        if context.startswith("<|im_start|>"):  # the log holds the exact chat prompt already
-            req.raw_prompt = context
         ids = backend.processor.tokenizer(rec.response, add_special_tokens=False)["input_ids"]
         if not ids:
             continue
         try:
-            rq.sample(req, args.protocol, rq.frame_settings(profile, args.protocol, {}, rec.benchmark))
+            req = rq.scoring_request(profile, plan.protocol, task=task_name(rec.benchmark), doc_id=rec.doc_id,
+                                     context=rec.context or bench.prompt(doc), key=bench.answer_key(doc),
+                                     video_path=rec.video_path or doc["video_path"])
         except VideoError:
             continue
-        batch, shares = teacher_forced_shares(backend, req, ids, probe)
-        prompt_ids = batch["input_ids"][0].tolist()
-        video = [i for i, t in enumerate(prompt_ids) if t == backend.video_token_id]
-        srec = sample_record(backend.processor.tokenizer, ids, shares, prompt_ids=prompt_ids, video_positions=video,
-                             layers=probe.layers, heads=probe.heads, way="teacher_forcing")
-        path = vas_store.write_sidecar(vas_store.sidecar_path(att_dir, task_name(rec.benchmark), rec.doc_id),
-                                       srec["series"], srec["think_span"], srec["answer_span"], srec["meta"])
-        rec.vas_attention = {**srec["stats"], "sidecar": str(path.relative_to(p["out"]))}
+        if rec.context.startswith("<|im_start|>"):  # the log holds the exact chat prompt already
+            req.raw_prompt = rec.context
+        path = vas_store.save_record(att_dir, task_name(rec.benchmark), rec.doc_id,
+                                     score_response(backend, req, ids, probe))
+        rec.vas_attention = VasStats.from_dict(vas_store.read_sidecar(path)["meta"]["stats"],
+                                               sidecar=str(path.relative_to(plan.out)))
 
 
 # ---------------------------------------------------------------- stages 3 and 4
 
-def judge_records(records: list[SampleRecord], judge, p: dict, args) -> list[SampleRecord]:
+def judge_records(records: list[SampleRecord], judge, plan: RunPlan) -> list[SampleRecord]:
     from videor2.diagnostics.tac import apply_tac
 
-    log = RecordLog(p["out"] / "records.jsonl")
+    log = RecordLog(plan.out / "records.jsonl")
     if judge is None:
         log.append(r for r in records if r.key not in log)
     else:
         apply_tac(records, judge, log=log)
     order = {r.key: i for i, r in enumerate(records)}
-    final = [SampleRecord.from_dict(d) for d in iter_jsonl(log.path)]
-    final = [r for r in final if r.key in order]
+    final = [r for r in read_records(log.path) if r.key in order]
     final.sort(key=lambda r: order[r.key])
     return final
 
 
-def report(records: list[SampleRecord], p: dict, args):
+def report(records: list[SampleRecord], plan: RunPlan):
     from videor2.diagnostics.summary import summarize
     from videor2.reports.html import write_report
 
     summary = summarize(records)
-    title = args.title or f"{p['label']} ({p['model']}, {args.protocol} protocol)"
-    index = write_report(p["out"], records, summary, title=title, model_name=p["label"], vas_root=p["out"])
+    index = write_report(plan.out, records, summary, title=plan.title, model_name=plan.label, vas_root=plan.out)
     return summary, index
 
 
@@ -364,38 +401,33 @@ def run(args) -> int:
         print(f"comparison: {index}")
         return 0
     try:
-        p = plan(args)
-        _check_out(p["out"], args.resume)
+        plan = RunPlan.from_args(args)
+        _check_out(plan.out, args.resume)
         judge = None
-        if not args.no_judge:
+        if plan.judge is not None:
             from videor2.diagnostics.judge import make_judge
 
-            judge = make_judge(args.judge)  # an unreachable judge fails here, before any generation
+            judge = make_judge(plan.judge)  # an unreachable judge fails here, before any generation
     except (DiagnoseError, FileNotFoundError, ValueError) as exc:
         print(f"diagnose: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # e.g. JudgeUnavailable
         print(f"diagnose: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    out = p["out"]
-    out.mkdir(parents=True, exist_ok=True)
-    if p["data"]:
-        os.environ["VIDEOR2_DATA"] = p["data"]
-    info = {"model": p["label"], "adapter": p["model"], "pretrained": p["pretrained"], "protocol": args.protocol,
-            "tasks": p["tasks"], "limit": args.limit, "judge": None if args.no_judge else args.judge,
-            "data": p["data"] or "hub", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-    (out / "run_info.json").write_text(json.dumps(info, indent=1))
+    plan.out.mkdir(parents=True, exist_ok=True)
+    use_data_root(plan.data)  # the tasks lmms-eval builds in this process read this mirror
+    (plan.out / "run_info.json").write_text(json.dumps(plan.run_info(), indent=1))
     try:
-        records = from_logs(p, args) if args.from_logs else generate(p, args)
+        records = from_logs(plan) if plan.from_logs else generate(plan)
     except DiagnoseError as exc:
         print(f"diagnose: {exc}", file=sys.stderr)
         return 2
-    records = attach_attention(records, p, args)
-    if p["shard"] is not None:
+    records = attach_attention(records, plan)
+    if plan.shard is not None:
         print(f"shard {args.shard} generated {len(records)} records in total so far; when every shard is done, "
               f"run again without --shard and with --resume to judge and report")
         return 0
-    records = judge_records(records, judge, p, args)
-    summary, index = report(records, p, args)
+    records = judge_records(records, judge, plan)
+    summary, index = report(records, plan)
     print_summary(summary, index)
     return 0

@@ -2,42 +2,19 @@
 
 Each benchmark declares `load(root)` (tasks/common/spec.py), which returns the benchmark's rows in
 the hub dataset's own schema plus a `video_path` column (absolute path of the video file, resolved
-once here instead of in every `doc_to_visual`). `root` is the local mirror folder (given to
-`use_data_root`, or `VIDEOR2_DATA`), else None (read the hub dataset). The rendered task YAMLs name
-this class.
+once here instead of in every `doc_to_visual`). `root` is the local mirror folder
+(`videor2.paths.data_root()`), else None (read the hub dataset). The rendered task YAMLs name this class.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import datasets
 from lmms_eval.api.task import ConfigurableTask
 
+from videor2.paths import data_root
 from videor2.tasks.registry import benchmark, benchmark_of
-
-DATA_ENV = "VIDEOR2_DATA"
-_data_root: Path | None = None  # set by `use_data_root` (in-process callers such as diagnose)
-
-
-def use_data_root(root: Path | None) -> None:
-    """Make the tasks of this process read the mirror in `root` (None: back to VIDEOR2_DATA / hub)."""
-    global _data_root
-    _data_root = None if root is None else Path(root).expanduser().resolve()
-
-
-def data_root() -> Path | None:
-    """The local mirror: the one given to `use_data_root`, else VIDEOR2_DATA, else None (the hub)."""
-    if _data_root is not None:
-        return _data_root
-    value = os.environ.get(DATA_ENV)
-    if not value:
-        return None
-    root = Path(value).expanduser().resolve()
-    if not root.is_dir():
-        raise FileNotFoundError(f"{DATA_ENV}={value} is not a directory (create one with `videor2 fixtures DIR`)")
-    return root
 
 
 def load_benchmark(name: str, root: Path | None = None) -> datasets.Dataset:
