@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from videor2.diagnostics.tac import answer_pred
+from videor2.diagnostics.tac import answer_correct, answer_pred
 from videor2.diagnostics.think import UNKNOWN, is_correct, same_value
 from videor2.records import SampleRecord
 from videor2.tasks.common.scoring import ERROR_STATUSES, micro_accuracy
@@ -104,10 +104,6 @@ def _tac_known(rec: SampleRecord) -> bool:
     return not _failed(rec) and rec.consistent is not None and rec.think_pred is not None
 
 
-def _answer_correct(rec: SampleRecord) -> bool:
-    return is_correct(answer_pred(rec), rec.ground_truth, rec.answer_kind)
-
-
 def _think_correct(rec: SampleRecord) -> bool:
     if rec.think_correct is not None:
         return bool(rec.think_correct)
@@ -127,32 +123,32 @@ def _coverage(rec):
 
 
 def _tac_corr(rec):
-    return 100.0 * (_answer_correct(rec) == _think_correct(rec)) if _tac_known(rec) else NAN
+    return 100.0 * (answer_correct(rec) == _think_correct(rec)) if _tac_known(rec) else NAN
 
 
 def _tac_cond(rec):
-    if not _tac_known(rec) or not _answer_correct(rec):
+    if not _tac_known(rec) or not answer_correct(rec):
         return NAN
     return 100.0 * _think_correct(rec)
 
 
 def _vas_attention(rec):
-    att = rec.vas_attention.get("mean") if isinstance(rec.vas_attention, dict) else None
+    att = rec.vas_attention.mean if rec.vas_attention is not None else None
     return float(att) if isinstance(att, (int, float)) and math.isfinite(att) else NAN
 
 
 def _vas_judge(rec):
-    g = (rec.judge or {}).get("grounding") if isinstance(rec.judge, dict) else None
+    g = rec.judge.grounding if rec.judge is not None else None
     if not _failed(rec) and isinstance(g, dict) and g.get("status") == "ok" and isinstance(g.get("score"), (int, float)):
         return 10.0 * float(g["score"])
     return NAN
 
 
 def _judge_rules_agreement(rec):
-    j = rec.judge if isinstance(rec.judge, dict) else None
-    if not j or j.get("spec", "rules") == "rules" or rec.think_pred is None:
+    j = rec.judge
+    if j is None or (j.spec or "rules") == "rules" or rec.think_pred is None:
         return NAN
-    rules = j.get("rules_think_pred")
+    rules = j.rules_think_pred
     if rules == UNKNOWN or rec.think_pred == UNKNOWN:
         return 100.0 * (rules == rec.think_pred)
     return 100.0 * same_value(rec.think_pred, rules, rec.answer_kind)
@@ -242,7 +238,7 @@ for _m in (
     Metric("judge_errors", "Judge errors",
            "Number of samples for which the judge gave no usable output (excluded from vas_judge, never "
            "scored as 0).", kind="count",
-           value=_count(lambda r: isinstance(r.judge, dict) and r.judge.get("status") == "judge_error"),
+           value=_count(lambda r: r.judge is not None and r.judge.status == "judge_error"),
            short="j_err"),
     Metric("judge_rules_agreement", "Judge/rules agree",
            "Percent of samples where the judge's think conclusion equals the rule parser's (a sanity check "

@@ -1,4 +1,4 @@
-"""Per-sample Think-Answer Consistency fields (REFERENCE.md section 4).
+"""Per-sample Think-Answer Consistency fields (definitions: docs/TAC.md).
 
 `apply_tac(records, judge)` fills, per record: `think_pred` (the think's last explicit conclusion:
 letter / number / text, or "UNKNOWN"), `think_correct`, `consistent` (think conclusion == the
@@ -21,7 +21,7 @@ from typing import Iterable
 
 from videor2.diagnostics.judge import Judge, JudgeItem
 from videor2.diagnostics.think import UNKNOWN, answer_prediction, conclude, is_correct, reasoning_text, same_value
-from videor2.records import RecordLog, SampleRecord, read_records
+from videor2.records import JudgeVerdict, RecordLog, SampleRecord, read_records
 from videor2.tasks.common.scoring import ERROR_STATUSES
 
 
@@ -68,19 +68,11 @@ def _fill(rec: SampleRecord, res: dict, judge: Judge) -> SampleRecord:
         rec.think_correct = is_correct(pred, rec.ground_truth, rec.answer_kind)
         rec.consistent = same_value(pred, answer_pred(rec), rec.answer_kind)
     desc = judge.describe()
-    rec.judge = {
-        "spec": judge.spec,
-        "model": desc.get("model"),
-        "status": res.get("status", "ok"),
-        "error": res.get("error"),
-        "think": t,
-        "grounding": res.get("grounding"),
-        "rules_think_pred": rules.value,
-        "rules_confidence": rules.confidence,
-        "answer_pred": answer_pred(rec),
-        "prompt_sha": desc.get("prompt_sha"),
-        "sampling": desc.get("sampling"),
-    }
+    rec.judge = JudgeVerdict(spec=judge.spec, model=desc.get("model"), status=res.get("status", "ok"),
+                             error=res.get("error"), think=t, grounding=res.get("grounding"),
+                             rules_think_pred=rules.value, rules_confidence=rules.confidence,
+                             answer_pred=answer_pred(rec), prompt_sha=desc.get("prompt_sha"),
+                             sampling=desc.get("sampling"))
     return rec
 
 

@@ -15,6 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from videor2.jsonl import iter_jsonl
+from videor2.lmms_logs import read_lmms_logs
+from videor2.records import RecordLog, SampleRecord
+from videor2.tasks.common.scoring import AnswerKey, answer_item
 from videor2.tasks.registry import benchmark_label
 
 
@@ -54,38 +58,24 @@ def _kind(row: dict) -> str:
         return "open"
 
 
-def record_from_row(row: dict, model: str = ""):
-    from videor2.records import SampleRecord
-    from videor2.tasks.common.answers import parse_response
-    from videor2.tasks.common.scoring import answer_item
-
+def record_from_row(row: dict, model: str = "") -> SampleRecord:
     kind = _kind(row)
     gt = row.get("answer")
     if kind == "numeric":
         gt = float(gt)
     elif kind == "mc":
         gt = str(gt).strip().upper()
-    options = list(row.get("options") or [])
-    key = {"kind": kind, "gt": gt, "options": options, "question": row.get("question", ""),
-           "category": row.get("category")}
-    response = row.get("response") or ""
-    item = answer_item(key, response)
-    parsed = parse_response(response)
-    status = item["status"] if item["status"] in ("video_error", "generation_error") else "ok"
     bench = benchmark_label(str(row["benchmark"]))
     if not bench:
         raise ValueError("empty benchmark name")
-    return SampleRecord(benchmark=bench, doc_id=row.get("doc_id"), model=model,
-                        question=row.get("question", ""), options=options, answer_kind=kind, ground_truth=gt,
-                        category=row.get("category"), response=response, think=parsed.think,
-                        answer_text=parsed.answer, parse_status=parsed.status, pred=item["pred"],
-                        score=item["score"], correct=item["score"] >= 1.0, status=status, error=item.get("error"))
+    key = AnswerKey(kind=kind, gt=gt, options=list(row.get("options") or []), question=row.get("question") or "",
+                    category=row.get("category"))
+    response = row.get("response") or ""
+    return SampleRecord.from_scored(answer_item(key, response), benchmark=bench, doc_id=row.get("doc_id"),
+                                    model=model, response=response)
 
 
-def load_input(path: str | Path, model: str = ""):
-    from videor2.lmms_logs import read_lmms_logs
-    from videor2.records import SampleRecord, iter_jsonl
-
+def load_input(path: str | Path, model: str = "") -> list[SampleRecord]:
     path = Path(path)
     if path.is_dir():
         return read_lmms_logs(path, model)
@@ -111,7 +101,6 @@ def run(args) -> int:
     from videor2.diagnostics.metrics import console_table
     from videor2.diagnostics.summary import summarize, tac_judge_note
     from videor2.diagnostics.tac import apply_tac
-    from videor2.records import RecordLog
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)

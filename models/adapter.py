@@ -10,6 +10,7 @@ round's raw output and the finish reason go to <log_dir>/generation.jsonl (log_d
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +24,7 @@ from videor2.jsonl import append_jsonl
 from videor2.models import requests as rq
 from videor2.models.checkpoint import check_checkpoint
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS, get_profile
+from videor2.tasks.common.scoring import AnswerKey
 
 
 def _bool(value) -> bool:
@@ -37,14 +39,13 @@ def _opt_int(value):
     return None if value in (None, "", "None") else int(value)
 
 
-def _answer_key(task: str, doc: dict) -> dict:
+def _answer_key(task: str, doc: dict) -> AnswerKey:
     if benchmark_label(task) in BENCHMARKS:
-        key = dict(benchmark(task).answer_key(doc))
+        key = benchmark(task).answer_key(doc)
     else:
-        key = {"kind": "mc", "question": "", "options": []}  # a task outside the suite: no suffix data
+        key = AnswerKey(kind="mc", gt=None)  # a task outside the suite: no suffix data
     # the bare question (without options or instructions), for prompts that rebuild the question
-    key.setdefault("stem", str(doc.get("question") or key.get("question") or ""))
-    return key
+    return dataclasses.replace(key, stem=key.stem or str(doc.get("question") or key.question or ""))
 
 
 class ReasoningVideoLM(lmms):

@@ -21,15 +21,16 @@ from videor2.tasks.registry import benchmark
 from videor2.errors import VideoError, error_response
 from videor2.models.sampler import check_video
 from videor2.tasks.common.answers import LETTERS
+from videor2.tasks.common.scoring import AnswerKey
 
 ANSWER_POLICIES = ("gt", "wrong", "none")
 THINK_POLICIES = ("consistent", "inconsistent", "missing")
 
 
-def _wrong(key: dict):
-    kind, gt = key["kind"], key["gt"]
+def _wrong(key: AnswerKey):
+    kind, gt = key.kind, key.gt
     if kind == "mc":
-        n = max(len(key.get("options") or []), 2)
+        n = max(len(key.options), 2)
         return LETTERS[(LETTERS.index(str(gt).upper()) + 1) % n]
     if kind == "numeric":
         return float(gt) * 3 + 7
@@ -42,15 +43,15 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def scripted_response(key: dict, answer: str = "gt", think: str = "consistent") -> str:
+def scripted_response(key: AnswerKey, answer: str = "gt", think: str = "consistent") -> str:
     """A think/answer response for a document's answer key under a policy."""
     if answer not in ANSWER_POLICIES:
         raise ValueError(f"answer policy must be one of {ANSWER_POLICIES}, got {answer!r}")
     if think not in THINK_POLICIES:
         raise ValueError(f"think policy must be one of {THINK_POLICIES}, got {think!r}")
-    final = key["gt"] if answer == "gt" else _wrong(key)
-    concluded = final if think == "consistent" else (_wrong(key) if answer == "gt" else key["gt"])
-    lead = "the answer is option" if key["kind"] == "mc" else "the answer is"
+    final = key.gt if answer == "gt" else _wrong(key)
+    concluded = final if think == "consistent" else (_wrong(key) if answer == "gt" else key.gt)
+    lead = "the answer is option" if key.kind == "mc" else "the answer is"
     reasoning = (
         f"<think>Let me think. I watch the video carefully and compare what I see with the question. "
         f"Hmm, after checking again, {lead} {_fmt(concluded)}.</think>"

@@ -103,8 +103,7 @@ def save(fig: Figure, out_dir: str | os.PathLike, name: str, *, title: str = "",
 
 def resolve_sidecar(rec: SampleRecord, roots: Iterable[str | os.PathLike]) -> Path | None:
     """The sidecar file of a record, looked up under each root in turn (None when absent)."""
-    vas = rec.vas_attention if isinstance(rec.vas_attention, dict) else None
-    rel = vas.get("sidecar") if vas else None
+    rel = rec.vas_attention.sidecar if rec.vas_attention is not None else None
     if not rel:
         return None
     p = Path(rel)
@@ -422,10 +421,6 @@ def safe_name(name: str) -> str:
     import re
 
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "x"
-
-
-def finite_count(arrs: Iterable[np.ndarray]) -> int:
-    return int(sum(np.isfinite(np.asarray(a, dtype=float)).sum() for a in arrs))
 
 
 __all__ = [

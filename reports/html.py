@@ -159,7 +159,6 @@ def _sample_view(rec) -> dict:
     think = reasoning_text(rec.response) if rec.response else rec.think
     parts = split_evidence(think, rec.think_evidence) or split_conclusion(think, rec.think_pred, opts)
     judge = judge_fields(rec.judge)
-    vas = rec.vas_attention if isinstance(rec.vas_attention, dict) else {}
     return {
         "benchmark": rec.benchmark, "bench_label": PAPER_COLUMNS.get(rec.benchmark, rec.benchmark),
         "doc_id": rec.doc_id, "category": rec.category, "question": rec.question or "",
@@ -169,7 +168,7 @@ def _sample_view(rec) -> dict:
         "correct": rec.correct, "think_correct": rec.think_correct,
         "think_parts": parts, "answer_text": rec.answer_text, "response": rec.response or "",
         "judge_score": judge["score"], "judge_rationale": judge["rationale"],
-        "vas_mean": vas.get("mean"),
+        "vas_mean": rec.vas_attention.mean if rec.vas_attention is not None else None,
         "tac_source": _no_scheme(rec.tac_source),
         "think_confidence": rec.think_confidence,
     }
@@ -205,7 +204,7 @@ def choose_curve_sample(records, roots, key: tuple[str, Any] | None = None):
     for rec in records:
         if key is not None and (rec.benchmark, str(rec.doc_id)) != (key[0], str(key[1])):
             continue
-        if not isinstance(rec.vas_attention, dict) or not rec.vas_attention.get("sidecar"):
+        if rec.vas_attention is None or not rec.vas_attention.sidecar:
             continue
         side = F.load_sidecar(rec, roots)
         if side is None or not len(side["video"]):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
 from videor2.diagnostics import metrics as M
-from videor2.records import SampleRecord, _json_default
+from videor2.records import JudgeVerdict, SampleRecord, VasStats, _json_default
 
 AVERAGE_ROWS = ("Generic", "Reasoning", "Overall")
 # Column order of the paper's tables: generic, their average, reasoning, their average, overall.
@@ -28,7 +28,7 @@ _AVG_TO_WIDE = {"Generic": "Avg_Generic", "Reasoning": "Avg_Reasoning", "Overall
 _WIDE_TO_BENCH = {**{v: k for k, v in PAPER_COLUMNS.items()}, **{v: k for k, v in _AVG_TO_WIDE.items()}}
 # Which paper table holds which of our metrics. The paper's TAC numbers fit the reference code's
 # `consistency_accuracy` = P(think correct | answer correct), our `tac_cond`; its VAS tables are
-# the judged score x10, our `vas_judge` (REFERENCE.md section 4).
+# the judged score x10, our `vas_judge` (docs/TAC.md, Definitions).
 PAPER_FILES = {"accuracy": "accuracy.csv", "tac_cond": "tac.csv", "vas_judge": "vas.csv"}
 
 # Columns of samples.csv, in order.
@@ -101,30 +101,17 @@ def read_summary(path: str | os.PathLike) -> pd.DataFrame:
     return df
 
 
-def judge_fields(judge: Any) -> dict:
-    """score / rationale / spec / status / error of a record's `judge` dict.
-
-    The grounding verdict sits under judge["grounding"] (diagnostics.tac); a flat
-    {"score", "rationale"} dict is accepted too.
-    """
-    j = judge if isinstance(judge, dict) else {}
-    g = j.get("grounding") if isinstance(j.get("grounding"), dict) else {}
-    return {
-        "score": j.get("score", g.get("score")),
-        "rationale": j.get("rationale", g.get("rationale")),
-        "spec": j.get("spec"),
-        "status": j.get("status"),
-        "error": j.get("error") or g.get("error"),
-    }
-
-
-def _stat(d: dict | None, key: str) -> Any:
-    return None if not isinstance(d, dict) else d.get(key)
+def judge_fields(judge: JudgeVerdict | None) -> dict:
+    """score / rationale / spec / status / error of a record's judge verdict (all None without one)."""
+    if judge is None:
+        return dict.fromkeys(("score", "rationale", "spec", "status", "error"))
+    return {"score": judge.grounding_score, "rationale": judge.grounding_rationale, "spec": judge.spec,
+            "status": judge.status, "error": judge.error or (judge.grounding or {}).get("error")}
 
 
 def sample_row(rec: SampleRecord) -> dict:
     """One flat samples.csv row of a record."""
-    vas = rec.vas_attention if isinstance(rec.vas_attention, dict) else {}
+    vas = rec.vas_attention or VasStats()
     judge = judge_fields(rec.judge)
     return {
         "benchmark": rec.benchmark,
@@ -147,16 +134,16 @@ def sample_row(rec: SampleRecord) -> dict:
         "tac_source": rec.tac_source,
         "think_evidence": rec.think_evidence,
         "think_confidence": rec.think_confidence,
-        "vas_att_mean": vas.get("mean"),
-        "vas_att_median": vas.get("median"),
-        "vas_att_q1": vas.get("q1"),
-        "vas_att_q3": vas.get("q3"),
-        "vas_att_whislo": vas.get("whislo"),
-        "vas_att_whishi": vas.get("whishi"),
-        "vas_att_n_tokens": vas.get("n_tokens"),
-        "vas_att_think_mean": _stat(vas.get("think"), "mean"),
-        "vas_att_answer_mean": _stat(vas.get("answer"), "mean"),
-        "vas_sidecar": vas.get("sidecar"),
+        "vas_att_mean": vas.mean,
+        "vas_att_median": vas.median,
+        "vas_att_q1": vas.q1,
+        "vas_att_q3": vas.q3,
+        "vas_att_whislo": vas.whislo,
+        "vas_att_whishi": vas.whishi,
+        "vas_att_n_tokens": vas.n_tokens if rec.vas_attention is not None else None,
+        "vas_att_think_mean": vas.think.mean,
+        "vas_att_answer_mean": vas.answer.mean,
+        "vas_sidecar": vas.sidecar,
         "judge_score": judge["score"],
         "judge_rationale": judge["rationale"],
         "judge_spec": judge["spec"],

@@ -6,6 +6,7 @@ TransformersBackend hands to the processor and to generate()."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import sys
 import types
@@ -20,9 +21,10 @@ from videor2.models.adapter import checkpoint_decoding
 from videor2.models.profiles import PROFILES, PROTOCOLS, get_profile
 from videor2.models.sampler import key_window_indices, uniform_indices
 from videor2.models.vllm_backend import VLLMBackend, sampling_params_dict
+from videor2.tasks.common.scoring import AnswerKey
 
 CONTEXT = "Question: What does the person do first?\nOptions:\n(A) sits\n(B) runs\n(C) jumps\n(D) waves"
-KEY = {"kind": "mc", "question": "What does the person do first?", "options": ["sits", "runs", "jumps", "waves"]}
+KEY = AnswerKey(kind="mc", gt="A", question="What does the person do first?", options=["sits", "runs", "jumps", "waves"])
 
 
 # ------------------------------------------------------------------------------------ fixtures
@@ -344,7 +346,7 @@ def test_key_window_sampling_as_the_official_evaluation():
 
 
 def test_videochat_glue_and_final_prompts_as_its_scripts_write_them():
-    key = {"kind": "mc", "stem": "What does he do first?", "options": ["sits", "runs"], "question": "full text"}
+    key = AnswerKey(kind="mc", gt="A", stem="What does he do first?", options=["sits", "runs"], question="full text")
     glue = rq.videochat_prompt("videomme", key, final_round=False)
     assert glue.startswith('Answer the question: "What does he do first?" according to the content of the video. '
                            "Select the answer from :A. sits\nB. runs\n.\n\nOutput your think process within the  <think>")
@@ -355,11 +357,11 @@ def test_videochat_glue_and_final_prompts_as_its_scripts_write_them():
     assert rq.videochat_prompt("videomme", key, True).endswith("For example: <answer>A</answer>.\n")
     assert rq.videochat_prompt("mvbench", key, True).endswith(":A.sits\nB.runs\n. The option is: ")
     # VSI-Bench: the multiple-choice or the numeric glue template in every round
-    numeric = {"kind": "numeric", "stem": "How many chairs?", "options": []}
+    numeric = AnswerKey(kind="numeric", gt=4.0, stem="How many chairs?")
     for final in (False, True):
         assert rq.videochat_prompt("vsibench", numeric, final).startswith(
             'Answer the question: "How many chairs?" according to the content of the video.\n\nProvide your answer')
-        assert "<glue>[(5.2, 10.4)]</glue>" in rq.videochat_prompt("vsibench", {**key, "kind": "mc"}, final)
+        assert "<glue>[(5.2, 10.4)]</glue>" in rq.videochat_prompt("vsibench", dataclasses.replace(key, kind="mc"), final)
 
 
 # -------------------------------------------------------------------- (e) sampling precedence
@@ -394,7 +396,7 @@ def test_precedence_library_checkpoint_protocol_model_args():
 
 
 def test_build_request_carries_the_settings_and_profile_prompt(video_path):
-    key = {"kind": "numeric", "stem": "How far is it?", "options": []}
+    key = AnswerKey(kind="numeric", gt=2.0, stem="How far is it?")
     r = rq.build_request(get_profile("video_r1"), "native", task="videor2_vsibench", doc_id=3, context=CONTEXT,
                          key=key, video_path=video_path, gen_kwargs={"max_new_tokens": 333},
                          overrides={"top_p": 0.5, "system_prompt": "SYS"})

@@ -89,8 +89,8 @@ def make_summary(records: list[SampleRecord], offset: float = 0.0) -> pd.DataFra
         rs = [r for r in records if r.benchmark == b]
         acc = 100 * np.mean([bool(r.correct) for r in rs]) + offset - 1.7 * bi
         tac = 100 * np.mean([bool(r.consistent) for r in rs]) + offset / 2 + 1.3 * bi
-        vas = [r.vas_attention["mean"] for r in rs if r.vas_attention]
-        judge = [r.judge.get("score", (r.judge.get("grounding") or {}).get("score")) for r in rs]
+        vas = [r.vas_attention.mean for r in rs if r.vas_attention]
+        judge = [r.judge.grounding_score for r in rs]
         rows.append({
             "benchmark": b, "group": "generic" if b in BENCHMARKS_GENERIC else "reasoning", "n": len(rs),
             "errors": sum(r.status != "ok" for r in rs),

@@ -1,6 +1,6 @@
 """Frame sampler: hand-derived frame counts, indices, fps and sizes; decoder agreement; errors.
 
-Expected values below were worked out by hand from the rules (REFERENCE.md section 1):
+Expected values below were worked out by hand from the rules (docs/PROTOCOLS.md, `paper`):
 n = floor_even(min(max(duration * 2, 4), max_frames, total)); indices = qwen-vl-utils'
 float32 linspace rounded half to even (see "frame indices as the reference computes them"); sample_fps = n / total * source_fps; smart_resize(factor 28) of the source size.
 """

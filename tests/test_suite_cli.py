@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LMMS_EVAL, REPO, find_one, run_lmms_eval
+from conftest import REPO, find_one, run_lmms_eval
 from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, task_name
 from videor2.tasks.common.task import load_benchmark
 
@@ -105,7 +104,6 @@ def test_tasks_path_command_points_at_the_rendered_task_yamls():
 def test_a_new_benchmark_is_one_folder(tmp_path, fixture_mirror):
     """Copy one benchmark folder under a new name, edit nothing else: the plain lmms-eval CLI runs it
     (replay, its fixture) and the suite group takes it in."""
-    from videor2.fixtures import build_pool
 
     name = f"zz_copy_{os.getpid()}"
     folder = REPO / "tasks" / name

@@ -65,7 +65,7 @@ def test_load_mirror(bench, loaded, mirror, pool):
         p = Path(row["video_path"])
         assert p.is_absolute() and str(p).startswith(str(mirror / bench))
         assert utils(bench).doc_to_visual(row) == [row["video_path"]]
-    assert [utils(bench).answer_key(r)["gt"] for r in ds] == GT[bench]
+    assert [utils(bench).answer_key(r).gt for r in ds] == GT[bench]
     # broken videos: exactly the assigned ones; the 10-minute video where assigned
     sizes = {p.stat().st_size: n for n, p in pool.items() if p.exists()}
     used = [sizes.get(Path(r["video_path"]).stat().st_size) if Path(r["video_path"]).exists() else "missing" for r in ds]
@@ -81,45 +81,34 @@ def test_mvbench_one_dataset_over_subtasks(loaded):
     assert len(set(loaded["mlvu"]["task_type"])) == 2
 
 
-# ---------------------------------------------------------------- prompts (REFERENCE.md §2)
+# ---------------------------------------------------------------- prompts (docs/BENCHMARKS.md)
 
-def test_prompt_mvbench(loaded):
-    row = loaded["mvbench"][0]
-    expected = ("Question:What happened after the person took the food?\nOption:\n(A) Ate the medicine.\n"
-                "(B) Tidied up the blanket.\n(C) Put down the cup/glass/bottle.\n(D) Took the box.\n")
-    assert utils("mvbench").doc_to_text(row) == expected + THINK_POST_PROMPT
-
-
-def test_prompt_videomme(loaded):
-    row = loaded["videomme"][1]
-    expected = ("Select the best answer to the following multiple-choice question based on the video and the subtitles. "
-                "Respond with only the letter (A, B, C, or D) of the correct option.\n"
-                "What does the goalkeeper do right after the second shot on goal?\n"
-                "A. He catches the ball and throws it to a defender.\nB. He punches the ball over the bar.\n"
-                "C. He lets the ball through and argues with the referee.\nD. He kicks the ball up the pitch.\n")
-    assert utils("videomme").doc_to_text(row) == expected + THINK_POST_PROMPT
-
-
-def test_prompt_tempcompass(loaded):
-    row = loaded["tempcompass"][1]
-    expected = ("How does the speed of the camera movement change over the video?\n"
-                "A. It stays constant\nB. It speeds up\nC. It slows down"
-                "\n\nAnswer with the option's letter (e.g., A, B, C, D, etc.) from the given choices directly. ")
-    assert utils("tempcompass").doc_to_text(row) == expected + THINK_POST_PROMPT
+PROMPTS = {  # benchmark -> (fixture row, the text before the think post-prompt)
+    "mvbench": (0, "Question:What happened after the person took the food?\nOption:\n(A) Ate the medicine.\n"
+                   "(B) Tidied up the blanket.\n(C) Put down the cup/glass/bottle.\n(D) Took the box.\n"),
+    "videomme": (1, "Select the best answer to the following multiple-choice question based on the video and the "
+                    "subtitles. Respond with only the letter (A, B, C, or D) of the correct option.\n"
+                    "What does the goalkeeper do right after the second shot on goal?\n"
+                    "A. He catches the ball and throws it to a defender.\nB. He punches the ball over the bar.\n"
+                    "C. He lets the ball through and argues with the referee.\nD. He kicks the ball up the pitch.\n"),
+    "tempcompass": (1, "How does the speed of the camera movement change over the video?\n"
+                       "A. It stays constant\nB. It speeds up\nC. It slows down"
+                       "\n\nAnswer with the option's letter (e.g., A, B, C, D, etc.) from the given choices directly. "),
+    "mlvu": (1, "What colour is the umbrella that appears in the video?\n(A) Red\n(B) Blue\n(C) Yellow\n(D) Black"),
+    "longvideobench": (1, "What is the colour of the square that moves across the screen?\n"
+                          "A. Black\nB. White\nC. Green\nD. Purple\nE. Orange\n"),
+}
 
 
-def test_prompt_mlvu(loaded):
-    row = loaded["mlvu"][1]
-    expected = "What colour is the umbrella that appears in the video?\n(A) Red\n(B) Blue\n(C) Yellow\n(D) Black"
-    assert utils("mlvu").doc_to_text(row) == expected + THINK_POST_PROMPT
+@pytest.mark.parametrize("bench", list(PROMPTS))
+def test_prompt(loaded, bench):
+    index, expected = PROMPTS[bench]
+    assert utils(bench).doc_to_text(loaded[bench][index]) == expected + THINK_POST_PROMPT
 
 
-def test_prompt_longvideobench(loaded):
+def test_longvideobench_options_are_bare_texts(loaded):
     row = loaded["longvideobench"][1]
-    expected = ("What is the colour of the square that moves across the screen?\n"
-                "A. Black\nB. White\nC. Green\nD. Purple\nE. Orange\n")
-    assert utils("longvideobench").doc_to_text(row) == expected + THINK_POST_PROMPT
-    assert utils("longvideobench").answer_key(row)["options"] == ["Black", "White", "Green", "Purple", "Orange"]
+    assert utils("longvideobench").answer_key(row).options == ["Black", "White", "Green", "Purple", "Orange"]
 
 
 # ---------------------------------------------------------------- scoring
@@ -129,14 +118,14 @@ def test_process_results(bench, loaded):
     u = utils(bench)
     row = loaded[bench][0]
     key = u.answer_key(row)
-    assert key["kind"] == "mc" and key["options"] and not any(o[:3] in ("A. ", "(A)") for o in key["options"])
-    assert THINK_POST_PROMPT not in key["question"]
-    gt = key["gt"]
+    assert key.kind == "mc" and key.options and not any(o[:3] in ("A. ", "(A)") for o in key.options)
+    assert THINK_POST_PROMPT not in key.question
+    gt = key.gt
     wrong = "A" if gt != "A" else "B"
 
     right = u.process_results(row, [f"<think>Let me think.</think><answer>{gt}</answer>"])
     assert set(right) <= set(u.BENCHMARK.metrics) and {"videor2_acc", "errors"} <= set(right)
-    assert [k for k in right if k not in ("videor2_acc", "errors")] == [k for k, c in u.BENCHMARK.breakdown.items() if c == key["category"]]
+    assert [k for k in right if k not in ("videor2_acc", "errors")] == [k for k, c in u.BENCHMARK.breakdown.items() if c == key.category]
     assert right["videor2_acc"]["score"] == 1.0 and right["videor2_acc"]["status"] == "ok"
 
     bad = u.process_results(row, [f"<think>hmm</think><answer>{wrong}</answer>"])["videor2_acc"]
@@ -208,7 +197,7 @@ def test_yaml(bench):
 
 
 def test_common_hub_helpers(tmp_path):
-    from videor2.tasks.common import hub, scoring
+    from videor2.tasks.common import hub
 
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "a.MP4").write_bytes(b"")

@@ -43,7 +43,7 @@ def mirrors(pool, tmp_path_factory):
     for b in BENCHES:
         (root / b).mkdir()
         mod(b).write_fixture(root / b, pool)
-        out[b] = mod(b).load(root / b)
+        out[b] = mod(b).BENCHMARK.load(root / b)
     return out
 
 
@@ -89,7 +89,7 @@ def test_video_layouts(mirrors):
     assert any(Path(r["video_path"]).stat().st_size > 1_000_000 for r in mirrors["minerva"])
 
 
-# ---------------------------------------------------------------- prompts (literal, from REFERENCE.md §2)
+# ---------------------------------------------------------------- prompts (literal, as docs/BENCHMARKS.md lists them)
 
 MCQ5 = ("Select the best answer to the following multiple-choice question based on the video. "
         "Respond with the letter (A, B, C, D or E) of the correct option.")
@@ -176,18 +176,18 @@ def _fmt(gt):
 def test_scoring_cases(mirrors, bench):
     m = mod(bench)
     for doc in rows(mirrors, bench):
-        key = m.answer_key(doc)
-        assert set(key) >= {"kind", "gt", "options", "question", "category"}
-        assert THINK_POST_PROMPT.strip() not in key["question"]
-        right = score(bench, doc, ok(_fmt(key["gt"])))
+        key = m.BENCHMARK.answer_key(doc)
+        assert isinstance(key, scoring.AnswerKey) and key.question
+        assert THINK_POST_PROMPT.strip() not in key.question
+        right = score(bench, doc, ok(_fmt(key.gt)))
         assert set(right) == set(m.BENCHMARK.metrics)
         assert right["videor2_acc"]["score"] == 1.0 and right["videor2_acc"]["status"] == "ok"
-        if key["kind"] == "mc":
-            wrong = "A" if key["gt"] != "A" else "B"
-        elif key["kind"] == "numeric":
-            wrong = str(key["gt"] * 3 + 7)
+        if key.kind == "mc":
+            wrong = "A" if key.gt != "A" else "B"
+        elif key.kind == "numeric":
+            wrong = str(key.gt * 3 + 7)
         else:
-            wrong = "breadth-first search" if "search" in key["gt"] else "2.71"
+            wrong = "breadth-first search" if "search" in key.gt else "2.71"
         assert score(bench, doc, ok(wrong))["videor2_acc"]["score"] == 0.0
         untagged = score(bench, doc, "I could not decide.")["videor2_acc"]
         assert untagged["score"] == 0.0 and untagged["status"] in ("no_answer_tag", "unparsable")
@@ -201,7 +201,7 @@ def test_scoring_cases(mirrors, bench):
 def test_micro_accuracy(mirrors, bench):
     docs = rows(mirrors, bench)
     m = mod(bench)
-    items = [score(bench, docs[0], ok(_fmt(m.answer_key(docs[0])["gt"])))["videor2_acc"]]
+    items = [score(bench, docs[0], ok(_fmt(m.BENCHMARK.answer_key(docs[0]).gt)))["videor2_acc"]]
     items += [score(bench, d, "no idea")["videor2_acc"] for d in docs[1:]]
     assert m.aggregate_videor2_acc(items) == pytest.approx(100.0 / len(docs))
 

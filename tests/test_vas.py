@@ -17,6 +17,7 @@ from videor2.diagnostics.vas import (AttentionProbe, attention_shares, box_stats
                                      teacher_forced_shares)
 from videor2.models import requests as rq
 from videor2.models.profiles import get_profile
+from videor2.tasks.common.scoring import AnswerKey
 
 TOL = 1e-5  # percent points: fp32 generation vs fp32 teacher forcing (same model, same kernels)
 EXACT_TOL = 1e-9  # percent points: float64 probe vs the exact float64 reference
@@ -83,7 +84,7 @@ def float64_softmax():
 
 def make_request(video, question="What happens in the video? (A) a square moves (B) nothing", max_new_tokens=12, max_frames=8):
     profile = get_profile("video_r2")
-    r = rq.build_request(profile, "unified", task="t", doc_id=0, context=question, key={"kind": "mc"},
+    r = rq.build_request(profile, "unified", task="t", doc_id=0, context=question, key=AnswerKey(kind="mc", gt="A"),
                          video_path=str(video), gen_kwargs={"max_new_tokens": max_new_tokens}, overrides={})
     frames = dict(rq.frame_settings(profile, "unified", {}), max_frames=max_frames)
     return rq.sample(r, "unified", frames)

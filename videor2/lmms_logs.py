@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from videor2.jsonl import iter_jsonl
+from videor2.records import SampleRecord
+from videor2.tasks.common.scoring import PRIMARY_METRIC, ScoredItem
 from videor2.tasks.registry import BENCHMARKS, benchmark_of
-from videor2.records import SampleRecord, iter_jsonl
-from videor2.tasks.common.answers import parse_response
-from videor2.tasks.common.scoring import PRIMARY_METRIC
 
 _SAMPLES = re.compile(r"_samples_(videor2_[a-z0-9_]+)\.jsonl$")
 
@@ -43,34 +43,14 @@ def _raw_response(row: dict) -> str:
 
 
 def record_from_log_row(task: str, row: dict, model: str = "") -> SampleRecord:
-    item = row.get(PRIMARY_METRIC) or {}
-    response = _raw_response(row)
-    doc = row.get("doc") or {}
+    item = ScoredItem.from_dict(row.get(PRIMARY_METRIC) or {})
+    if item.gt is None:
+        item.gt = row.get("target")
     args = row.get("arguments") or [row.get("input")]
-    context = args[0] if args and isinstance(args[0], str) else ""
-    parsed = parse_response(response)
-    status = item.get("status", "ok")
-    return SampleRecord(
-        benchmark=benchmark_of(task),
-        doc_id=row.get("doc_id"),
-        model=model,
-        question=item.get("question", ""),
-        options=list(item.get("options") or []),
-        answer_kind=item.get("kind", "mc"),
-        ground_truth=item.get("gt", row.get("target")),
-        category=item.get("category"),
-        context=context,
-        video_path=str(doc.get("video_path") or ""),
-        response=response,
-        think=parsed.think,
-        answer_text=parsed.answer,
-        parse_status=parsed.status,
-        pred=item.get("pred"),
-        score=item.get("score"),
-        correct=None if item.get("score") is None else item.get("score", 0.0) >= 1.0,
-        status="ok" if status in ("ok", "no_answer_tag", "truncated", "unparsable") else status,
-        error=item.get("error"),
-    )
+    return SampleRecord.from_scored(item, benchmark=benchmark_of(task), doc_id=row.get("doc_id"), model=model,
+                                    response=_raw_response(row),
+                                    context=args[0] if args and isinstance(args[0], str) else "",
+                                    video_path=str((row.get("doc") or {}).get("video_path") or ""))
 
 
 def read_lmms_logs(path: str | Path, model: str = "") -> list[SampleRecord]:
@@ -79,5 +59,5 @@ def read_lmms_logs(path: str | Path, model: str = "") -> list[SampleRecord]:
     for task, f in sample_log_files(path).items():
         records.extend(record_from_log_row(task, row, model) for row in iter_jsonl(f))
     order = {b: i for i, b in enumerate(BENCHMARKS)}
-    records.sort(key=lambda r: (order[r.benchmark], str(r.doc_id)))
+    records.sort(key=lambda r: (order[r.benchmark], r.sort_key))
     return records

@@ -1,27 +1,106 @@
 """The per-sample record that carries one answer from the model's output to the report.
 
-Every stage reads and writes it (DESIGN.md): the task logs give the first fields, the diagnostics
-fill the parsed/judged ones, the attention probe adds `vas_attention`, the report reads all.
-Stored as JSON Lines, appended one record per line, so a killed run loses at most the line being
-written and a rerun skips the keys already present.
+Every stage reads and writes it: the task's scored item gives the first fields
+(`SampleRecord.from_scored`), the diagnostics fill the parsed/judged ones (`JudgeVerdict`), the
+attention probe adds `vas_attention` (`VasStats`), the report reads all. Stored as JSON Lines,
+appended one record per line, so a killed run loses at most the line being written and a rerun
+skips the keys already present.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from videor2.jsonl import append_jsonl, iter_jsonl
+from videor2.tasks.common.answers import parse_response
+from videor2.tasks.common.scoring import ERROR_STATUSES, ScoredItem
+
+
+def _from_dict(cls, data: dict, **extra):
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in {**data, **extra}.items() if k in names})
+
+
+@dataclass
+class BoxStats:
+    """Box-plot statistics of a per-token series (percent); None when it has no token."""
+
+    n_tokens: int = 0
+    mean: float | None = None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    whislo: float | None = None
+    whishi: float | None = None
+
+
+@dataclass
+class VasStats(BoxStats):
+    """A record's Video Attention Score statistics: over all response tokens, the <think> and the
+    <answer> tokens, and where the per-token series lives (sidecar path, relative to the run)."""
+
+    think: BoxStats = field(default_factory=BoxStats)
+    answer: BoxStats = field(default_factory=BoxStats)
+    sidecar: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict | None, **extra) -> "VasStats":
+        data = dict(data or {})
+        for part in ("think", "answer"):
+            if isinstance(data.get(part), dict):
+                data[part] = _from_dict(BoxStats, data[part])
+        return _from_dict(cls, data, **extra)
+
+
+@dataclass
+class JudgeVerdict:
+    """What the TAC stage decided for a record: the judge's think conclusion and grounding score
+    (raw replies kept) next to the rules' reading and the answer it was compared with."""
+
+    spec: str | None = None           # the judge that produced it ("rules", "openai:...", "rules+...")
+    model: str | None = None
+    status: str = "ok"                # "ok" | "judge_error"
+    error: str | None = None
+    think: dict = field(default_factory=dict)      # {pred, status, source, raw, evidence, confidence, ...}
+    grounding: dict | None = None                  # {score 0-10, rationale, status, raw, ...}; None: not judged
+    rules_think_pred: Any = None
+    rules_confidence: float | None = None
+    answer_pred: Any = None
+    prompt_sha: Any = None
+    sampling: Any = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "JudgeVerdict":
+        data = dict(data)
+        if "grounding" not in data and "score" in data:  # a bare {"score", "rationale"} grounding verdict
+            data["grounding"] = {"score": data.pop("score"), "rationale": data.pop("rationale", None)}
+        return _from_dict(cls, data)
+
+    @property
+    def grounding_score(self) -> float | None:
+        return (self.grounding or {}).get("score")
+
+    @property
+    def grounding_rationale(self) -> str | None:
+        return (self.grounding or {}).get("rationale")
+
+
+def natural_key(doc_id) -> tuple:
+    """Sort key of a doc_id: digit runs compare as numbers ("2" before "10", "q2" before "q10")."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", str(doc_id)) if part)
 
 
 @dataclass
 class SampleRecord:
     # identity
-    benchmark: str                       # e.g. "mvbench" (see videor2.BENCHMARKS)
-    doc_id: int | str
+    benchmark: str                       # e.g. "mvbench" (videor2.tasks.registry.BENCHMARKS)
+    doc_id: str                          # the document's id as a string (lmms-eval's index, or the input's id)
     model: str = ""
     # the item
     question: str = ""                   # the question as shown to the model (without the think post-prompt)
@@ -48,24 +127,52 @@ class SampleRecord:
     think_evidence: str | None = None    # the sentence the rules read think_pred from (None for an LLM judge)
     think_confidence: float | None = None  # the rules' confidence in think_pred (0-1)
     # video attention (diagnostics.vas): statistics only; the series lives in the sidecar file
-    vas_attention: dict | None = None
+    vas_attention: VasStats | None = None
     # judged visual grounding (0-10) and everything the judge returned
-    judge: dict | None = None
+    judge: JudgeVerdict | None = None
     # overall state of this record: "ok" or the first failing stage's status
     status: str = "ok"
     error: str | None = None
 
+    def __setattr__(self, name, value):
+        # the typed fields stay typed however they are set (constructor, replace, assignment)
+        if name == "doc_id":
+            value = str(value)
+        elif name == "vas_attention" and isinstance(value, dict):
+            value = VasStats.from_dict(value)
+        elif name == "judge" and isinstance(value, dict):
+            value = JudgeVerdict.from_dict(value)
+        object.__setattr__(self, name, value)
+
     @property
     def key(self) -> tuple[str, str]:
-        return (self.benchmark, str(self.doc_id))
+        return (self.benchmark, self.doc_id)
+
+    @property
+    def sort_key(self) -> tuple:
+        return natural_key(self.doc_id)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "SampleRecord":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return _from_dict(cls, data)
+
+    @classmethod
+    def from_scored(cls, item: ScoredItem, *, benchmark: str, doc_id, response: str, model: str = "",
+                    context: str = "", video_path: str = "") -> "SampleRecord":
+        """The one place a record is built from a task's scored item (lmms-eval logs and `videor2 tac`
+        inputs alike). The record's status is the item's when the sample could not be answered at
+        all (broken video, failed generation), else "ok": an unparsable or tagless answer is a
+        wrong answer, not a failed sample."""
+        parsed = parse_response(response)
+        return cls(benchmark=benchmark, doc_id=doc_id, model=model, question=item.question or "",
+                   options=list(item.options), answer_kind=item.kind, ground_truth=item.gt, category=item.category,
+                   context=context, video_path=video_path, response=response, think=parsed.think,
+                   answer_text=parsed.answer, parse_status=parsed.status, pred=item.pred, score=item.score,
+                   correct=None if item.score is None else item.score >= 1.0,
+                   status=item.status if item.status in ERROR_STATUSES else "ok", error=item.error)
 
 
 def read_records(path: str | os.PathLike) -> list[SampleRecord]:

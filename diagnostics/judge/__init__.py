@@ -1,4 +1,4 @@
-"""Judges for Think-Answer Consistency and judged visual grounding (REFERENCE.md section 4).
+"""Judges for Think-Answer Consistency and judged visual grounding (docs/TAC.md).
 
 `make_judge(spec, **opts)` builds one from a spec string:
 

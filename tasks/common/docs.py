@@ -3,7 +3,7 @@
 - `doc_to_visual(doc)`: the one video, whose absolute path `load` put in `video_path`.
 - `answer_column(doc)`: `doc_to_target` for benchmarks whose `answer` column is the target.
 - `with_think_prompt(question_text)`: `doc_to_text` = the benchmark's question text followed by the
-  Video-R2 think post-prompt (REFERENCE §1).
+  Video-R2 think post-prompt (docs/BENCHMARKS.md).
 - `option_lines(options, template)`: lettered option lines ("A. text" by default), one a line.
 - `answer_letter(answer, options)`: a dataset's ground-truth letter from "B", "(B)", "B. text" or
   the right option's text ("?" when neither matches).

@@ -1,4 +1,4 @@
-"""Protocol strings of the Video-R2 evaluation (REFERENCE.md §1), verbatim."""
+"""Protocol strings of the Video-R2 evaluation fork, verbatim (docs/PROTOCOLS.md, docs/BENCHMARKS.md)."""
 
 SYSTEM_PROMPT = "You are a helpful assistant."
 

@@ -1,23 +1,82 @@
-"""Per-sample scoring and per-benchmark aggregation shared by the 11 tasks.
+"""Per-sample scoring and per-benchmark aggregation shared by the suite's tasks.
 
-Every benchmark's `process_results` returns the same per-sample item under each of its metric
-keys: {"score", "pred", "gt", "status", "kind", "category"}. The item is what lmms-eval writes to
-the sample log, so each log line carries the parsed prediction, the ground truth and a status:
+A document is scored against its `AnswerKey`; the result is a `ScoredItem`, which every
+benchmark's `process_results` returns (as a dict) under each of its metric keys. lmms-eval writes it
+to the sample log, so each log line carries the parsed prediction, the ground truth and a status:
 `ok`, `no_answer_tag` (no <answer>; the whole output was scored), `truncated`, `unparsable`
 (no option/number found: wrong, never a random letter), `video_error`, `generation_error`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from dataclasses import dataclass, field
 from statistics import mean
+from typing import Any
 
+from videor2.errors import STATUSES as ERROR_STATUSES
 from videor2.errors import parse_error_response
 from videor2.tasks.common import answers
 
 PRIMARY_METRIC = "videor2_acc"  # the one score per benchmark that the groups average
 ERROR_METRIC = "errors"
-ERROR_STATUSES = ("video_error", "generation_error")
+
+
+ANSWER_KINDS = ("mc", "numeric", "open")
+
+
+@dataclass
+class AnswerKey:
+    """What one document is scored against; every benchmark's `answer_key(doc)` returns one.
+
+    kind "numeric" is scored by Mean Relative Accuracy (VSI-Bench), "open" by
+    `answers.open_ended_match` (Video-MMMU), "mc" by the option letter."""
+
+    kind: str                         # "mc" | "numeric" | "open"
+    gt: Any                           # letter | number | text
+    options: list[str] = field(default_factory=list)   # option texts in order (letters implied)
+    question: str = ""                # the question as shown, without the think post-prompt
+    category: str | None = None       # subtask / question type (the breakdowns)
+    stem: str = ""                    # the bare question, for prompts that rebuild it (native protocol)
+
+    def __post_init__(self):
+        if self.kind not in ANSWER_KINDS:
+            raise ValueError(f"unknown answer kind {self.kind!r} (expected one of {ANSWER_KINDS})")
+        self.options = [str(o) for o in (self.options or [])]
+
+
+@dataclass
+class ScoredItem:
+    """One response scored against its key. It repeats the key so that a sample log alone is
+    enough for the diagnostics."""
+
+    score: float | None               # 0..1 (MRA for numeric items); None only when read from a foreign log
+    pred: Any                         # letter | number | text | None (nothing parsable)
+    gt: Any
+    status: str = "ok"
+    kind: str = "mc"
+    category: str | None = None
+    question: str = ""
+    options: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        """The sample-log form (`error` only when there is one)."""
+        out = dataclasses.asdict(self)
+        if out["error"] is None:
+            del out["error"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ScoredItem":
+        names = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in (data or {}).items() if k in names}
+        data.setdefault("score", None)
+        data.setdefault("pred", None)
+        data.setdefault("gt", None)
+        data["options"] = list(data.get("options") or [])
+        return cls(**data)
 
 
 def response_text(results) -> str:
@@ -27,40 +86,27 @@ def response_text(results) -> str:
     return results if isinstance(results, str) else ""
 
 
-def answer_item(key: dict, response: str) -> dict:
-    """Score one response against a document's answer key.
-
-    `key` is what every benchmark's `answer_key(doc)` returns:
-    {"kind": "mc" | "numeric" | "open", "gt": letter | number | text, "options": [texts],
-     "question": text without the think post-prompt, "category": str | None}.
-    kind "numeric" is scored by Mean Relative Accuracy (VSI-Bench); "open" by
-    `answers.open_ended_match` (Video-MMMU). The returned item also repeats the key, so that the
-    sample log alone is enough for the diagnostics.
-    """
-    kind = key["kind"]
-    gt = key["gt"]
-    item = {"score": 0.0, "pred": None, "gt": gt, "status": "ok", "kind": kind,
-            "category": key.get("category"), "question": key.get("question", ""),
-            "options": list(key.get("options") or [])}
+def answer_item(key: AnswerKey, response: str) -> ScoredItem:
+    """Score one response against a document's answer key."""
+    item = ScoredItem(score=0.0, pred=None, gt=key.gt, kind=key.kind, category=key.category,
+                      question=key.question, options=list(key.options))
     err = parse_error_response(response)
     if err is not None:
-        item["status"], item["error"] = err
+        item.status, item.error = err
         return item
     text, status = answers.final_answer(response)
-    if kind == "mc":
-        pred = answers.option_letter(text, options=item["options"] or None, n_options=len(item["options"]) or None)
-        score = float(pred is not None and pred == str(gt).strip().upper())
-    elif kind == "numeric":
+    if key.kind == "mc":
+        pred = answers.option_letter(text, options=item.options or None, n_options=len(item.options) or None)
+        score = float(pred is not None and pred == str(key.gt).strip().upper())
+    elif key.kind == "numeric":
         pred = answers.parse_number(text)
-        score = answers.mean_relative_accuracy(pred, float(gt))
-    elif kind == "open":
-        pred = text.strip() or None
-        score = float(answers.open_ended_match(pred, str(gt)))
+        score = answers.mean_relative_accuracy(pred, float(key.gt))
     else:
-        raise ValueError(f"unknown answer kind {kind!r}")
+        pred = text.strip() or None
+        score = float(answers.open_ended_match(pred, str(key.gt)))
     if pred is None and status == "ok":
         status = "unparsable"
-    item.update(score=score, pred=pred, status=status)
+    item.score, item.pred, item.status = score, pred, status
     return item
 
 
@@ -78,7 +124,8 @@ def process_results_for(answer_key, metrics: list[str], own_breakdown: dict[str,
 
     def process_results(doc, results):
         item = answer_item(answer_key(doc), response_text(results))
-        return {name: item for name in metrics if name not in own or own[name] == item["category"]}
+        logged = item.to_dict()
+        return {name: logged for name in metrics if name not in own or own[name] == item.category}
 
     return process_results
 

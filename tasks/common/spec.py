@@ -10,6 +10,7 @@ A 12th benchmark is one more folder under tasks/ with a `utils.py` that ends in 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_p
 
 GROUPS = ("generic", "reasoning")  # the paper's two groups, in its column order
 TASK_PREFIX = "videor2_"
+MODULE_FUNCTIONS = ("load", "question_text", "answer_key", "write_fixture")  # the first three are required
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,11 @@ class Benchmark:
     order: int                                        # position in the paper's tables (sort key)
     hub_id: str                                       # dataset id (rows are read by `load`)
     split: str
-    load: Callable[[Path | None], datasets.Dataset]   # rows + absolute `video_path`; root = mirror folder or None
-    question_text: Callable[[dict], str]              # the question as shown, without the think post-prompt
-    answer_key: Callable[[dict], dict]                # {kind, gt, options, question, category}
+    # the module's own functions of these names unless given:
+    load: Callable[[Path | None], datasets.Dataset] | None = None  # rows + absolute `video_path`; root: mirror or None
+    question_text: Callable[[dict], str] | None = None  # the question as shown, without the think post-prompt
+    answer_key: Callable[[dict], scoring.AnswerKey] | None = None
+    write_fixture: Callable | None = None             # write_fixture(dest, videos): this benchmark's mirror
     paper_column: str | None = None                   # the column name in the paper's tables
     doc_to_text: Callable | None = None               # default: question_text + think post-prompt
     doc_to_target: Callable = answer_column
@@ -44,13 +48,19 @@ class Benchmark:
     primary: Callable = scoring.micro_accuracy        # the benchmark's one score (percent)
     extra_metrics: Mapping[str, Callable] = field(default_factory=dict)  # further aggregations by name
     max_new_tokens: int = 1024
-    write_fixture: Callable | None = None             # write_fixture(dest, videos): this benchmark's mirror
     note: str = ""                                    # one line: what its score is
     name: str = ""
 
     def __post_init__(self):
         if not self.name:
             object.__setattr__(self, "name", self.module.split(".")[-2])
+        namespace = vars(sys.modules[self.module]) if self.module in sys.modules else {}
+        for attr in MODULE_FUNCTIONS:
+            if getattr(self, attr) is None and callable(namespace.get(attr)):
+                object.__setattr__(self, attr, namespace[attr])
+        missing = [a for a in MODULE_FUNCTIONS[:3] if getattr(self, a) is None]
+        if missing:
+            raise TypeError(f"benchmark {self.name}: define {', '.join(missing)} in {self.module} or pass them")
 
     @property
     def task(self) -> str:

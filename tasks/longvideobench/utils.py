@@ -19,6 +19,7 @@ import datasets
 
 from videor2.tasks.common import hub
 from videor2.tasks.common.docs import option_lines
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "longvideobench/LongVideoBench"
@@ -54,9 +55,9 @@ def doc_to_target(doc):
     return chr(65 + int(doc["correct_choice"]))
 
 
-def answer_key(doc) -> dict:
-    return {"kind": "mc", "gt": doc_to_target(doc), "options": options_of(doc),
-            "question": question_text(doc), "category": str(doc.get("duration_group"))}
+def answer_key(doc) -> AnswerKey:
+    return AnswerKey(kind="mc", gt=doc_to_target(doc), options=options_of(doc),
+                     question=question_text(doc), category=str(doc.get("duration_group")))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -87,19 +88,8 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_card(dest, [{"config_name": "default", "data_files": [{"split": "validation", "path": "lvb_val.json"}]}])
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='generic',
-    order=5,
-    paper_column='LongVideoBench',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    doc_to_target=doc_to_target,
-    breakdown={f'dur_{g}': str(g) for g in DURATION_GROUPS},
-    write_fixture=write_fixture,
-    note='LongVideoBench val (video only): videor2_acc = micro accuracy; dur_<duration_group seconds> breakdown.',
-)
+BENCHMARK = Benchmark(__name__, group="generic", order=5, paper_column="LongVideoBench", hub_id=HUB_ID, split=SPLIT,
+                      doc_to_target=doc_to_target, breakdown={f"dur_{g}": str(g) for g in DURATION_GROUPS},
+                      note=("LongVideoBench val (video only): videor2_acc = micro accuracy; dur_<duration_group "
+                            "seconds> breakdown."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -4,7 +4,7 @@ Hub (reference fork): mmaaz60/minerva, config `mcq`, split `test`; the fork refo
 VideoMathQA's schema: question_id, videoID, question, options (["(A) ...", ... "(E) ..."]), answer
 (letter), category, length. Videos: `$HF_HOME/minerva/videos/<videoID>.mp4` (then `.MP4`, `.mkv`,
 `.webm`), extracted from the repo's archives as upstream does. Mirror: README `configs:` +
-`mcq/test.parquet` + `videos/<videoID>.mp4`. Prompt: the VideoMathQA instruction (REFERENCE §2).
+`mcq/test.parquet` + `videos/<videoID>.mp4`. Prompt: the VideoMathQA instruction (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -14,23 +14,16 @@ from pathlib import Path
 import datasets
 
 from videor2.tasks.common import hub
-from videor2.tasks.videomathqa.utils import mcq_answer_key, mcq_question
 from videor2.tasks.common.spec import Benchmark
+from videor2.tasks.videomathqa import utils as videomathqa
 
 HUB_ID = "mmaaz60/minerva"
-CONFIG = "mcq"
-SPLIT = "test"
+CONFIG, SPLIT = videomathqa.CONFIG, videomathqa.SPLIT
 CACHE_NAME = "minerva"
 
 
 def load(root: Path | None = None) -> datasets.Dataset:
-    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, CONFIG, SPLIT)
-    return hub.with_video_paths(
-        ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], ("mp4", "MP4", "mkv", "webm")))
-
-
-def answer_key(doc) -> dict:
-    return mcq_answer_key(doc, doc.get("category"))
+    return videomathqa.load_mcq(root, HUB_ID, CACHE_NAME, ("mp4", "MP4", "mkv", "webm"))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -53,17 +46,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='reasoning',
-    order=10,
-    paper_column='MINERVA',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=mcq_question,
-    answer_key=answer_key,
-    write_fixture=write_fixture,
-    note='MINERVA (5-option multiple choice): videor2_acc = micro accuracy.',
-)
+BENCHMARK = Benchmark(__name__, group="reasoning", order=10, paper_column="MINERVA", hub_id=HUB_ID, split=SPLIT,
+                      question_text=videomathqa.mcq_question, answer_key=videomathqa.answer_key,
+                      note="MINERVA (5-option multiple choice): videor2_acc = micro accuracy.")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -17,6 +17,7 @@ import datasets
 
 from videor2.tasks.common import hub, scoring
 from videor2.tasks.common.docs import answer_letter, option_lines
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "sy1998/MLVU_dev"
@@ -52,10 +53,10 @@ def options_of(doc) -> list[str]:
     return [m.group(2).strip() for line in doc["question"].splitlines() if (m := _OPTION_LINE.match(line))]
 
 
-def answer_key(doc) -> dict:
+def answer_key(doc) -> AnswerKey:
     options = options_of(doc)
-    return {"kind": "mc", "gt": answer_letter(doc["answer"], options), "options": options,
-            "question": question_text(doc), "category": doc["task_type"]}
+    return AnswerKey(kind="mc", gt=answer_letter(doc["answer"], options), options=options,
+                     question=question_text(doc), category=doc["task_type"])
 
 
 def _question(q: str, options: list[str]) -> str:
@@ -84,19 +85,8 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, "test-00000-of-00001.parquet", "default", "test")
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='generic',
-    order=4,
-    paper_column='MLVU',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    breakdown={f'type_{t}': t for t in TASK_TYPES},
-    primary=scoring.macro_accuracy,
-    write_fixture=write_fixture,
-    note='MLVU dev: videor2_acc = mean over task types of their accuracy; type_<task_type> breakdown.',
-)
+BENCHMARK = Benchmark(__name__, group="generic", order=4, paper_column="MLVU", hub_id=HUB_ID, split=SPLIT,
+                      breakdown={f"type_{t}": t for t in TASK_TYPES}, primary=scoring.macro_accuracy,
+                      note=("MLVU dev: videor2_acc = mean over task types of their accuracy; type_<task_type> "
+                            "breakdown."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

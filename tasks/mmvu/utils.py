@@ -20,6 +20,7 @@ import datasets
 
 from videor2.tasks.common import hub
 from videor2.tasks.common.prompts import THINK_POST_PROMPT
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/MMVU"
@@ -60,13 +61,13 @@ def category(doc) -> str | None:
     return parts[-2] if len(parts) >= 2 else None
 
 
-def answer_key(doc) -> dict:
+def answer_key(doc) -> AnswerKey:
     if _is_mc(doc):
-        return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
-                "options": [str(doc["choices"][k]) for k in LETTERS5], "question": question_text(doc),
-                "category": category(doc)}
-    return {"kind": "open", "gt": str(doc["answer"]).strip(), "options": [], "question": question_text(doc),
-            "category": category(doc)}
+        return AnswerKey(kind="mc", gt=str(doc["answer"]).strip().upper(),
+                         options=[str(doc["choices"][k]) for k in LETTERS5], question=question_text(doc),
+                         category=category(doc))
+    return AnswerKey(kind="open", gt=str(doc["answer"]).strip(), options=[], question=question_text(doc),
+                     category=category(doc))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -92,18 +93,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, f"data/{SPLIT}.parquet", CONFIG, SPLIT)
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='reasoning',
-    order=8,
-    paper_column='MMVU-Val',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    doc_to_text=doc_to_text,
-    write_fixture=write_fixture,
-    note='MMVU val: videor2_acc = micro accuracy (open-ended items by exact normalised match).',
-)
+BENCHMARK = Benchmark(__name__, group="reasoning", order=8, paper_column="MMVU-Val", hub_id=HUB_ID, split=SPLIT,
+                      doc_to_text=doc_to_text,
+                      note="MMVU val: videor2_acc = micro accuracy (open-ended items by exact normalised match).")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

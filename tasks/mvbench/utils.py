@@ -17,6 +17,7 @@ from pathlib import Path
 import datasets
 
 from videor2.tasks.common import hub, scoring
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "OpenGVLab/MVBench"
@@ -113,9 +114,9 @@ def doc_to_target(doc):
     return gt_letter(doc) or ""
 
 
-def answer_key(doc) -> dict:
-    return {"kind": "mc", "gt": gt_letter(doc) or "?", "options": list(doc["candidates"]),
-            "question": question_text(doc), "category": doc["subtask"]}
+def answer_key(doc) -> AnswerKey:
+    return AnswerKey(kind="mc", gt=gt_letter(doc) or "?", options=list(doc["candidates"]),
+                     question=question_text(doc), category=doc["subtask"])
 
 
 # ---------------------------------------------------------------- fixture
@@ -151,20 +152,9 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
         path.write_text(json.dumps(records, indent=1), encoding="utf-8")
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='generic',
-    order=1,
-    paper_column='MVBench',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    doc_to_target=doc_to_target,
-    breakdown={f'sub_{s}': s for s in SUBTASKS},
-    primary=scoring.macro_accuracy,
-    write_fixture=write_fixture,
-    note="MVBench: the 20 subtasks as ONE leaf task; videor2_acc = mean of the subtask accuracies; sub_<subtask> = one subtask's accuracy (only subtasks present in the data are reported).",
-)
+BENCHMARK = Benchmark(__name__, group="generic", order=1, paper_column="MVBench", hub_id=HUB_ID, split=SPLIT,
+                      doc_to_target=doc_to_target, breakdown={f"sub_{s}": s for s in SUBTASKS},
+                      primary=scoring.macro_accuracy,
+                      note=("MVBench: the 20 subtasks as ONE leaf task; videor2_acc = mean of the subtask accuracies; "
+                            "sub_<subtask> = one subtask's accuracy (only subtasks present in the data are reported)."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -18,6 +18,7 @@ import datasets
 
 from videor2.tasks.common import answers, hub
 from videor2.tasks.common.docs import option_lines
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/scivideobench"
@@ -57,9 +58,9 @@ def question_text(doc) -> str:
     return f"{doc['question']}\n{option_lines(option_texts(doc))}{ANSWER_DIRECTLY}"
 
 
-def answer_key(doc) -> dict:
-    return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(), "options": option_texts(doc),
-            "question": question_text(doc), "category": doc.get("question_type")}
+def answer_key(doc) -> AnswerKey:
+    return AnswerKey(kind="mc", gt=str(doc["answer"]).strip().upper(), options=option_texts(doc),
+                     question=question_text(doc), category=doc.get("question_type"))
 
 
 def _opts(*texts):
@@ -95,17 +96,6 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     datasets.DatasetDict({SPLIT: datasets.Dataset.from_list(rows)}).save_to_disk(str(dest / "scivideobench"))
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='reasoning',
-    order=11,
-    paper_column='SciVideoBench',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    write_fixture=write_fixture,
-    note='SciVideoBench: videor2_acc = micro accuracy.',
-)
+BENCHMARK = Benchmark(__name__, group="reasoning", order=11, paper_column="SciVideoBench", hub_id=HUB_ID, split=SPLIT,
+                      note="SciVideoBench: videor2_acc = micro accuracy.")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -16,6 +16,7 @@ import datasets
 from videor2.tasks.common import hub
 from videor2.tasks.common.answers import strip_option_prefix
 from videor2.tasks.common.docs import answer_letter
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/tempcompass"
@@ -36,10 +37,10 @@ def question_text(doc) -> str:
     return doc["question"] + "\n" + "\n".join(doc["options"]) + POST_PROMPT
 
 
-def answer_key(doc) -> dict:
+def answer_key(doc) -> AnswerKey:
     options = [strip_option_prefix(o) for o in doc["options"]]
-    return {"kind": "mc", "gt": answer_letter(doc["answer"], options), "options": options,
-            "question": question_text(doc), "category": doc.get("dim")}
+    return AnswerKey(kind="mc", gt=answer_letter(doc["answer"], options), options=options,
+                     question=question_text(doc), category=doc.get("dim"))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -63,18 +64,8 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, f"{CONFIG}/test-00000-of-00001.parquet", CONFIG, "test")
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='generic',
-    order=3,
-    paper_column='TempCompass',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    breakdown={f'dim_{d}': d for d in DIMS},
-    write_fixture=write_fixture,
-    note='TempCompass (multi-choice, reference `mcq` set): videor2_acc = micro accuracy; dim_<aspect> breakdown.',
-)
+BENCHMARK = Benchmark(__name__, group="generic", order=3, paper_column="TempCompass", hub_id=HUB_ID, split=SPLIT,
+                      breakdown={f"dim_{d}": d for d in DIMS},
+                      note=("TempCompass (multi-choice, reference `mcq` set): videor2_acc = micro accuracy; "
+                            "dim_<aspect> breakdown."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -14,6 +14,7 @@ from pathlib import Path
 import datasets
 
 from videor2.tasks.common import answers, hub
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "MBZUAI/VideoMathQA"
@@ -34,18 +35,23 @@ def mcq_question(doc) -> str:
     return head + "\n" + doc["question"] + "\n" + "\n".join(str(o) for o in doc["options"]) + "\n"
 
 
-def mcq_answer_key(doc, category=None) -> dict:
-    return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
-            "options": [answers.strip_option_prefix(str(o)) for o in doc["options"]],
-            "question": mcq_question(doc), "category": category}
+def mcq_answer_key(doc, category=None) -> AnswerKey:
+    return AnswerKey(kind="mc", gt=str(doc["answer"]).strip().upper(),
+                     options=[answers.strip_option_prefix(str(o)) for o in doc["options"]],
+                     question=mcq_question(doc), category=category)
+
+
+def load_mcq(root: Path | None, hub_id: str, cache_name: str, exts: tuple[str, ...]) -> datasets.Dataset:
+    """Rows of an `mcq/test` dataset in this schema (shared with MINERVA), videos at videos/<videoID>.<ext>."""
+    ds, base = hub.load_source(root, hub_id, cache_name, CONFIG, SPLIT)
+    return hub.with_video_paths(ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], exts))
 
 
 def load(root: Path | None = None) -> datasets.Dataset:
-    ds, base = hub.load_source(root, HUB_ID, CACHE_NAME, CONFIG, SPLIT)
-    return hub.with_video_paths(ds, lambda d: hub.resolve_video([base / "videos" / d["videoID"]], ("mp4", "MP4", "mkv")))
+    return load_mcq(root, HUB_ID, CACHE_NAME, ("mp4", "MP4", "mkv"))
 
 
-def answer_key(doc) -> dict:
+def answer_key(doc) -> AnswerKey:
     return mcq_answer_key(doc, doc.get("category"))
 
 
@@ -69,17 +75,6 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, f"{CONFIG}/{SPLIT}.parquet", CONFIG, SPLIT)
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='reasoning',
-    order=6,
-    paper_column='VideoMathQA',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=mcq_question,
-    answer_key=answer_key,
-    write_fixture=write_fixture,
-    note='VideoMathQA (multiple choice): videor2_acc = micro accuracy.',
-)
+BENCHMARK = Benchmark(__name__, group="reasoning", order=6, paper_column="VideoMathQA", hub_id=HUB_ID, split=SPLIT,
+                      question_text=mcq_question, note="VideoMathQA (multiple choice): videor2_acc = micro accuracy.")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -15,6 +15,7 @@ import datasets
 
 from videor2.tasks.common import hub
 from videor2.tasks.common.answers import strip_option_prefix
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "lmms-lab/Video-MME"
@@ -36,10 +37,10 @@ def question_text(doc) -> str:
     return PRE_PROMPT + "\n" + doc["question"] + "\n" + "\n".join(doc["options"]) + "\n"
 
 
-def answer_key(doc) -> dict:
-    return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
-            "options": [strip_option_prefix(o) for o in doc["options"]],
-            "question": question_text(doc), "category": doc.get("duration")}
+def answer_key(doc) -> AnswerKey:
+    return AnswerKey(kind="mc", gt=str(doc["answer"]).strip().upper(),
+                     options=[strip_option_prefix(o) for o in doc["options"]],
+                     question=question_text(doc), category=doc.get("duration"))
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -72,18 +73,8 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, "videomme/test-00000-of-00001.parquet", "default", "test")
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='generic',
-    order=2,
-    paper_column='VideoMME',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    breakdown={f'dur_{d}': d for d in DURATIONS},
-    write_fixture=write_fixture,
-    note='VideoMME (no subtitles): videor2_acc = micro accuracy; dur_<short|medium|long> breakdown.',
-)
+BENCHMARK = Benchmark(__name__, group="generic", order=2, paper_column="VideoMME", hub_id=HUB_ID, split=SPLIT,
+                      breakdown={f"dur_{d}": d for d in DURATIONS},
+                      note=("VideoMME (no subtitles): videor2_acc = micro accuracy; dur_<short|medium|long> "
+                            "breakdown."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -23,6 +23,7 @@ import datasets
 
 from videor2.tasks.common import answers, hub, scoring
 from videor2.tasks.common.docs import option_lines
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "lmms-lab/VideoMMMU"
@@ -100,13 +101,13 @@ def question_text(doc) -> str:
     return f"{ADAPT_PRE}{ADAPT_OPEN}{doc['question']}"
 
 
-def answer_key(doc) -> dict:
+def answer_key(doc) -> AnswerKey:
     if _is_mc(doc):
-        return {"kind": "mc", "gt": str(doc["answer"]).strip().upper(),
-                "options": [answers.strip_option_prefix(str(o)) for o in doc["options"]],
-                "question": question_text(doc), "category": doc["track"]}
-    return {"kind": "open", "gt": str(doc["answer"]).strip(), "options": [],
-            "question": question_text(doc), "category": doc["track"]}
+        return AnswerKey(kind="mc", gt=str(doc["answer"]).strip().upper(),
+                         options=[answers.strip_option_prefix(str(o)) for o in doc["options"]],
+                         question=question_text(doc), category=doc["track"])
+    return AnswerKey(kind="open", gt=str(doc["answer"]).strip(), options=[],
+                     question=question_text(doc), category=doc["track"])
 
 
 def _image():
@@ -157,21 +158,9 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
             hub.place(videos[vids[row["id"]]], dest / video_relpath(row["id"]))
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='reasoning',
-    order=7,
-    paper_column='Video-MMMU',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    breakdown={f'track_{t.lower()}': t for t in TRACKS},
-    breakdown_own_docs=False,
-    primary=scoring.macro_accuracy,
-    max_new_tokens=2048,
-    write_fixture=write_fixture,
-    note='Video-MMMU (Perception, Comprehension, Adaptation as ONE leaf task): videor2_acc = mean over the three tracks; track_<track> breakdown.',
-)
+BENCHMARK = Benchmark(__name__, group="reasoning", order=7, paper_column="Video-MMMU", hub_id=HUB_ID, split=SPLIT,
+                      breakdown={f"track_{t.lower()}": t for t in TRACKS}, breakdown_own_docs=False,
+                      primary=scoring.macro_accuracy, max_new_tokens=2048,
+                      note=("Video-MMMU (Perception, Comprehension, Adaptation as ONE leaf task): videor2_acc = mean "
+                            "over the three tracks; track_<track> breakdown."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -21,6 +21,7 @@ from statistics import mean
 import datasets
 
 from videor2.tasks.common import answers, hub
+from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
 HUB_ID = "mmaaz60/VSI_Bench"
@@ -59,13 +60,13 @@ def doc_to_target(doc):
     return doc["ground_truth"]
 
 
-def answer_key(doc) -> dict:
+def answer_key(doc) -> AnswerKey:
     if _numeric(doc):
-        return {"kind": "numeric", "gt": float(doc["ground_truth"]), "options": [],
-                "question": question_text(doc), "category": doc["question_type"]}
-    return {"kind": "mc", "gt": str(doc["ground_truth"]).strip().upper(),
-            "options": [answers.strip_option_prefix(o) for o in doc["options"]],
-            "question": question_text(doc), "category": doc["question_type"]}
+        return AnswerKey(kind="numeric", gt=float(doc["ground_truth"]), options=[],
+                         question=question_text(doc), category=doc["question_type"])
+    return AnswerKey(kind="mc", gt=str(doc["ground_truth"]).strip().upper(),
+                     options=[answers.strip_option_prefix(o) for o in doc["options"]],
+                     question=question_text(doc), category=doc["question_type"])
 
 
 def _type_scores(items) -> dict[str, float]:
@@ -118,22 +119,10 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
     hub.write_parquet_config(dest, rows, f"{SPLIT}.parquet", "default", SPLIT, features=features)
 
 
-BENCHMARK = Benchmark(
-    __name__,
-    group='reasoning',
-    order=9,
-    paper_column='VSIBench',
-    hub_id=HUB_ID,
-    split=SPLIT,
-    load=load,
-    question_text=question_text,
-    answer_key=answer_key,
-    doc_to_target=doc_to_target,
-    breakdown={f'type_{t}': t for t in QUESTION_TYPES},
-    breakdown_own_docs=False,
-    primary=aggregate_overall,
-    extra_metrics={'type_object_rel_direction': aggregate_rel_direction},
-    write_fixture=write_fixture,
-    note='VSI-Bench: videor2_acc = mean over question types (relative direction merged; MRA for numeric types); type_<question_type> breakdown.',
-)
+BENCHMARK = Benchmark(__name__, group="reasoning", order=9, paper_column="VSIBench", hub_id=HUB_ID, split=SPLIT,
+                      doc_to_target=doc_to_target, breakdown={f"type_{t}": t for t in QUESTION_TYPES},
+                      breakdown_own_docs=False, primary=aggregate_overall,
+                      extra_metrics={"type_object_rel_direction": aggregate_rel_direction},
+                      note=("VSI-Bench: videor2_acc = mean over question types (relative direction merged; MRA for "
+                            "numeric types); type_<question_type> breakdown."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -135,9 +135,6 @@ def mc_styles(q, qi):
 
 # Hand-written non-English and odd-format multiple-choice items.
 def extra_mc():
-    o1 = MC[0][1]
-    o3 = MC[3][1]
-    o6 = MC[6][1]
     items = [
         (MC[0], "<think>让我想一想。视频里这个人走进厨房后，直接走到水槽边洗手。所以答案是B。</think><answer>B</answer>", "B", "B", ["non_english", "consistent"]),
         (MC[0], "<think>嗯，他先打开了冰箱吗？不对，他是在洗手。应该选B。</think><answer>A</answer>", "B", "A", ["non_english", "inconsistent"]),
