@@ -27,6 +27,7 @@ import pandas as pd
 from videor2.diagnostics.tac import answer_correct, answer_pred
 from videor2.diagnostics.think import UNKNOWN, is_correct, same_value
 from videor2.records import SampleRecord
+from videor2.tasks.common.reference import micro as reference_micro
 from videor2.tasks.common.scoring import ERROR_STATUSES, micro_accuracy
 from videor2.tasks.registry import BY_NAME
 
@@ -111,6 +112,13 @@ def _think_correct(rec: SampleRecord) -> bool:
 
 
 def _accuracy(rec):
+    """Per-sample reference score in percent (NaN where the reference leaves the sample out)."""
+    if _failed(rec):
+        return 0.0
+    return NAN if rec.ref_score is None else 100.0 * float(rec.ref_score)
+
+
+def _accuracy_robust(rec):
     return 0.0 if _failed(rec) or rec.score is None else 100.0 * float(rec.score)
 
 
@@ -176,15 +184,43 @@ def _count(predicate):
     return lambda rec: 1.0 if predicate(rec) else 0.0
 
 
-def _benchmark_accuracy(bench: str, recs: list[SampleRecord], idx):
-    """The benchmark's own score (its declared primary aggregation, e.g. MVBench's mean over subtasks)
-    on the records' scorer items, and its bootstrap distribution over the same resampled indices."""
-    # a benchmark outside the suite (e.g. `videor2 tac` on a user's own outputs): plain accuracy
-    aggregate = BY_NAME[bench].primary if bench in BY_NAME else micro_accuracy
-    items = [{"score": 0.0 if _failed(r) or r.score is None else float(r.score), "category": r.category,
-              "status": r.status} for r in recs]
-    value = float(aggregate(items))
-    return value, np.array([aggregate([items[i] for i in row]) for row in idx], dtype=float)
+def _score_items(recs: list[SampleRecord]) -> list[dict]:
+    """The records as the scorers' items (a failed sample scores 0 both ways)."""
+    return [{"score": 0.0 if _failed(r) or r.score is None else float(r.score),
+             "ref_score": 0.0 if _failed(r) else r.ref_score, "ref_pred": r.ref_pred, "category": r.category,
+             "status": r.status} for r in recs]
+
+
+def _aggregation(bench: str, mode: str):
+    """The benchmark's own aggregation under a scoring mode (e.g. MVBench: mean over subtasks); a
+    benchmark outside the suite (`videor2 tac` on a user's own outputs): plain accuracy."""
+    spec = BY_NAME.get(bench)
+    if mode == "reference":
+        return spec.reference_accuracy if spec else reference_micro
+    return spec.primary if spec else micro_accuracy
+
+
+def _bootstrapped(aggregate, items: list[dict], idx):
+    return float(aggregate(items)), np.array([aggregate([items[i] for i in row]) for row in idx], dtype=float)
+
+
+def _benchmark_accuracy(mode: str):
+    """The benchmark's score under `mode`, and its bootstrap distribution over the resampled indices.
+    Records scored before reference scoring existed carry no reference result: NaN."""
+
+    def aggregate(bench: str, recs: list[SampleRecord], idx):
+        if mode == "reference" and not any(r.ref_score is not None or r.ref_flags for r in recs if not _failed(r)):
+            return NAN, np.full(len(idx), NAN)
+        return _bootstrapped(_aggregation(bench, mode), _score_items(recs), idx)
+
+    return aggregate
+
+
+def _parser_sensitivity(bench: str, recs: list[SampleRecord], idx):
+    """Robust minus reference accuracy, with a paired bootstrap (the same resamples for both)."""
+    ref, ref_dist = _benchmark_accuracy("reference")(bench, recs, idx)
+    rob, rob_dist = _benchmark_accuracy("robust")(bench, recs, idx)
+    return rob - ref, rob_dist - ref_dist
 
 
 for _m in (
@@ -193,10 +229,29 @@ for _m in (
     Metric("errors", "Errors", "Samples whose record status is not ok (generation, parsing or scoring failed).",
            kind="count", value=_count(lambda r: r.status != "ok"), short="err", console=True),
     Metric("accuracy", "Accuracy",
-           "The benchmark's own score as lmms-eval reports it (percent correct; MVBench/MLVU: mean over "
-           "subtasks/types, Video-MMMU: over tracks, VSI-Bench: over types with mean relative accuracy for "
-           "numeric items); failed samples count 0. _lo/_hi: 95 % interval.",
-           value=_accuracy, aggregate=_benchmark_accuracy, short="acc", console=True, compare=True),
+           "The benchmark's score under the Video-R2 evaluation fork's own scoring rules (reference scoring, "
+           "comparable to the paper: its answer extraction, letter rules and aggregation, e.g. MVBench/MLVU: "
+           "mean over subtasks/types, Video-MMMU: over tracks, VSI-Bench: over its 10 question types); failed "
+           "samples count 0. _lo/_hi: 95 % interval.",
+           value=_accuracy, aggregate=_benchmark_accuracy("reference"), short="acc", console=True, compare=True),
+    Metric("accuracy_robust", "Accuracy (robust)",
+           "The same benchmark score under this project's robust parser (last <answer> block, option text "
+           "matched to its letter, never a guessed letter). _lo/_hi: 95 % interval.",
+           value=_accuracy_robust, aggregate=_benchmark_accuracy("robust"), short="acc_rob", compare=True),
+    Metric("parser_sensitivity", "Parser sensitivity",
+           "accuracy_robust minus accuracy, in points: how much the number depends on how answers are read. "
+           "_lo/_hi: 95 % interval of the difference (paired bootstrap).",
+           value=lambda r: _accuracy_robust(r) - _accuracy(r), aggregate=_parser_sensitivity, short="dparse",
+           console=True),
+    Metric("untagged", "Untagged",
+           "Samples without a complete first <answer>...</answer> block: the reference scores the whole output.",
+           kind="count", value=_count(lambda r: "untagged" in r.ref_flags)),
+    Metric("non_letter", "Non-letter",
+           "Multiple-choice samples whose answer text is not a bare option letter (where the two scorings can "
+           "differ).", kind="count", value=_count(lambda r: "non_letter" in r.ref_flags)),
+    Metric("ref_fallback", "Random fallback",
+           "Samples where the reference draws a random letter (LongVideoBench, SciVideoBench); scored by the "
+           "draw's expected value 1/n.", kind="count", value=_count(lambda r: "fallback" in r.ref_flags)),
     Metric("tac", "TAC",
            "Think-Answer Consistency, primary: percent of samples whose <think> concludes the same option / "
            "value that <answer> gives. _lo/_hi: 95 % interval.",

@@ -19,7 +19,7 @@ from videor2.jsonl import iter_jsonl
 from videor2.lmms_logs import read_lmms_logs
 from videor2.records import RecordLog, SampleRecord
 from videor2.tasks.common.scoring import AnswerKey, answer_item
-from videor2.tasks.registry import benchmark_label
+from videor2.tasks.registry import BY_NAME, benchmark_label
 
 
 def add_arguments(p):
@@ -71,7 +71,8 @@ def record_from_row(row: dict, model: str = "") -> SampleRecord:
     key = AnswerKey(kind=kind, gt=gt, options=list(row.get("options") or []), question=row.get("question") or "",
                     category=row.get("category"))
     response = row.get("response") or ""
-    return SampleRecord.from_scored(answer_item(key, response), benchmark=bench, doc_id=row.get("doc_id"),
+    rule = BY_NAME[bench].reference if bench in BY_NAME else None  # the paper's benchmarks: their reference rule
+    return SampleRecord.from_scored(answer_item(key, response, rule), benchmark=bench, doc_id=row.get("doc_id"),
                                     model=model, response=response)
 
 

@@ -59,8 +59,10 @@ def test_model_runs_the_suite_with_its_exact_prompt(tmp_path, fixture_mirror, ti
             assert prompt.startswith(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n"
                                      "<|vision_start|><|video_pad|><|vision_end|>")
             assert prompt.endswith("<|im_end|>\n<|im_start|>assistant\n")
-            think = THINK_POST_PROMPT.lstrip("\n")  # MMVU joins it without the newline
-            assert prompt.endswith(think + "<|im_end|>\n<|im_start|>assistant\n"), prompt[-300:]
+            # MMVU's own templates: multiple choice ends in one more sentence, open-ended asks for no thinking
+            tails = (("</answer> tags.\n", "Directly output the final answer.\n") if bench == "mmvu"
+                     else (THINK_POST_PROMPT,))
+            assert prompt.endswith(tuple(t + "<|im_end|>\n<|im_start|>assistant\n" for t in tails)), prompt[-300:]
     # the empty VSI-Bench video is an explicit error, not a crash
     assert results["results"][task_name("vsibench")]["errors,none"] == 1
     log = _generation_log(out)

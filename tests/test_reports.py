@@ -50,7 +50,7 @@ def make_records(run_dir: Path, model: str = "tiny", seed: int = 0, sidecars: bo
                 question=f"What does the car do in clip {i} of {b}? <b>bold?</b> & more",
                 options=["turns left", "turns right", "stops", "reverses"],
                 ground_truth=gt, category="action", response=resp, think=think, answer_text=ans,
-                parse_status="ok", pred=ans, score=float(ans == gt), correct=ans == gt,
+                parse_status="ok", pred=ans, score=float(ans == gt), ref_pred=ans, ref_score=float(ans == gt), correct=ans == gt,
                 think_pred=think_letter, think_correct=think_letter == gt, consistent=not inconsistent,
                 tac_source="rules",
             )

@@ -60,7 +60,9 @@ def test_summary_columns_intervals_and_errors():
     recs = []
     for i in range(40):
         ok = i % 4 != 0
+        ref_ok = ok and i % 8 != 1  # the reference reads 5 of the robust parser's right answers wrong
         recs.append(SampleRecord("mmvu", i, pred="A", ground_truth="A" if ok else "B", score=float(ok),
+                                 ref_score=float(ref_ok), ref_flags=[] if ref_ok == ok else ["non_letter"],
                                  think_pred="A" if i % 5 else "UNKNOWN", think_correct=ok and i % 5 != 0,
                                  consistent=i % 5 != 0, vas_attention={"mean": 15.0 + i % 3},
                                  judge={"spec": "openai:x", "status": "judge_error" if i == 3 else "ok",
@@ -68,20 +70,25 @@ def test_summary_columns_intervals_and_errors():
                                         "grounding": {"status": "error" if i == 3 else "ok", "score": 5.0}}))
     recs.append(SampleRecord("mmvu", 99, status="video_error", score=0.0))
     recs.append(SampleRecord("mvbench", 1, pred=3.0, ground_truth=3.1, answer_kind="numeric", score=0.9,
-                             think_pred=3.05, think_correct=True, consistent=True))
+                             ref_score=0.8, think_pred=3.05, think_correct=True, consistent=True))
+    recs.append(SampleRecord("mvbench", 2, score=1.0, ref_score=None, ref_flags=["excluded"]))  # out of the reference's denominator
     df = summarize(recs, seed=1, n_boot=200)
     assert list(df.columns) == COLUMNS
     assert list(df["benchmark"]) == ["mvbench", "mmvu", "Generic", "Reasoning", "Overall"]
     m = df.set_index("benchmark").loc["mmvu"]
     assert m["n"] == 41 and m["errors"] == 1 and m["judge_errors"] == 1 and m["tac_unknown"] == 8
     assert m["tac"] == pytest.approx(80.0)
-    assert m["accuracy"] == pytest.approx(100 * 30 / 41)
+    assert m["accuracy"] == pytest.approx(100 * 25 / 41) and m["accuracy_robust"] == pytest.approx(100 * 30 / 41)
+    assert m["parser_sensitivity"] == pytest.approx(100 * 5 / 41) and m["non_letter"] == 5
+    assert m["parser_sensitivity_lo"] <= m["parser_sensitivity"] <= m["parser_sensitivity_hi"]
+    mv = df.set_index("benchmark").loc["mvbench"]
+    assert mv["accuracy"] == pytest.approx(80.0) and mv["accuracy_robust"] == pytest.approx(95.0)
     assert m["vas_judge"] == pytest.approx(50.0) and m["vas_attention"] == pytest.approx(sum(15 + i % 3 for i in range(40)) / 40)
     assert m["tac_lo"] <= m["tac"] <= m["tac_hi"]
     assert m["judge_rules_agreement"] == pytest.approx(80.0)
     assert df.set_index("benchmark").loc["mvbench", "tac_cond"] == 100.0  # 3.0 vs 3.1: within 5 %
     ov = df.set_index("benchmark").loc["Overall"]
-    assert ov["accuracy"] == pytest.approx((m["accuracy"] + 90.0) / 2)
+    assert ov["accuracy"] == pytest.approx((m["accuracy"] + 80.0) / 2)
     assert summarize(recs, seed=1, n_boot=200).equals(df)  # deterministic
 
 
@@ -141,8 +148,8 @@ def test_vas_attention_mean_and_median_of_per_sample_means():
     from videor2.diagnostics.summary import summarize
     from videor2.records import SampleRecord
 
-    recs = [SampleRecord(benchmark="mvbench", doc_id=i, score=1.0, category="a", ground_truth="A", pred="A",
-                         vas_attention={"mean": m}) for i, m in enumerate([10.0, 20.0, 90.0])]
+    recs = [SampleRecord(benchmark="mvbench", doc_id=i, score=1.0, ref_score=1.0, category="a", ground_truth="A",
+                         pred="A", vas_attention={"mean": m}) for i, m in enumerate([10.0, 20.0, 90.0])]
     recs.append(SampleRecord(benchmark="mvbench", doc_id=3, score=0.0, category="a", status="video_error"))
     row = summarize(recs, n_boot=200).set_index("benchmark").loc["mvbench"]
     assert row["vas_attention"] == pytest.approx(40.0)

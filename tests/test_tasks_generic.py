@@ -125,8 +125,10 @@ def test_process_results(bench, loaded):
 
     right = u.process_results(row, [f"<think>Let me think.</think><answer>{gt}</answer>"])
     assert set(right) <= set(u.BENCHMARK.metrics) and {"videor2_acc", "errors"} <= set(right)
-    assert [k for k in right if k not in ("videor2_acc", "errors")] == [k for k, c in u.BENCHMARK.breakdown.items() if c == key.category]
+    always = ("videor2_acc", "reference_acc", "robust_acc", "errors")
+    assert [k for k in right if k not in always] == [k for k, c in u.BENCHMARK.breakdown.items() if c == key.category]
     assert right["videor2_acc"]["score"] == 1.0 and right["videor2_acc"]["status"] == "ok"
+    assert right["videor2_acc"]["ref_score"] == 1.0  # a bare letter: both scorings agree
 
     bad = u.process_results(row, [f"<think>hmm</think><answer>{wrong}</answer>"])["videor2_acc"]
     assert bad["score"] == 0.0 and bad["pred"] == wrong
@@ -153,21 +155,36 @@ def test_mvbench_article_is_not_option_a(loaded):
     assert u.process_results(row, ["<answer>A</answer>"])["videor2_acc"]["score"] == 1.0
 
 
-def _item(score, category, status="ok"):
-    return {"score": score, "category": category, "status": status}
+def _item(score, category, status="ok", ref="same"):
+    return {"score": score, "ref_score": score if ref == "same" else ref, "category": category, "status": status}
 
 
-def test_aggregation_macro_and_micro():
+def test_aggregation_macro_and_micro(monkeypatch):
     items = [_item(1, "action_sequence"), _item(0, "action_sequence"), _item(1, "moving_count"),
              _item(1, "moving_count"), _item(0, "moving_count"), _item(0, "action_antonym", "video_error")]
-    # macro over subtasks: (50 + 66.67 + 0) / 3
-    assert utils("mvbench").aggregate_videor2_acc(items) == pytest.approx((50 + 200 / 3 + 0) / 3)
-    assert utils("mvbench").aggregate_sub_moving_count(items) == pytest.approx(200 / 3)
-    assert utils("mvbench").aggregate_errors(items) == 1
+    # macro over subtasks: (50 + 66.67 + 0) / 3, both ways
+    mv = utils("mvbench")
+    assert mv.aggregate_robust_acc(items) == pytest.approx((50 + 200 / 3 + 0) / 3)
+    assert mv.aggregate_reference_acc(items) == pytest.approx((50 + 200 / 3 + 0) / 3)
+    assert mv.aggregate_sub_moving_count(items) == pytest.approx(200 / 3)
+    assert mv.aggregate_errors(items) == 1
+    # the reference leaves an empty MVBench answer out of its subtask (ref_score None)
+    assert mv.aggregate_reference_acc(items + [_item(0, "action_sequence", ref=None)]) == pytest.approx(
+        (50 + 200 / 3 + 0) / 3)
     types = [_item(1, "plotQA"), _item(0, "needle"), _item(0, "needle"), _item(0, "needle"), _item(1, "needle")]
-    assert utils("mlvu").aggregate_videor2_acc(types) == pytest.approx((100 + 25) / 2)
+    assert utils("mlvu").aggregate_robust_acc(types) == pytest.approx((100 + 25) / 2)
+    # the reference divides by its 7 task types, absent ones counting 0 (mlvu_think L132-171)
+    assert utils("mlvu").aggregate_reference_acc(types) == pytest.approx((100 + 25) / 7)
     for bench in ("videomme", "tempcompass", "longvideobench"):
-        assert utils(bench).aggregate_videor2_acc(types) == pytest.approx(40.0)
+        assert utils(bench).aggregate_robust_acc(types) == pytest.approx(40.0)
+        assert utils(bench).aggregate_reference_acc(types) == pytest.approx(40.0)
+    # videor2_acc follows VIDEOR2_SCORING (default reference)
+    assert utils("mlvu").aggregate_videor2_acc(types) == pytest.approx(125 / 7)
+    monkeypatch.setenv("VIDEOR2_SCORING", "robust")
+    assert utils("mlvu").aggregate_videor2_acc(types) == pytest.approx(125 / 2)
+    monkeypatch.setenv("VIDEOR2_SCORING", "paper")
+    with pytest.raises(ValueError, match="VIDEOR2_SCORING"):
+        utils("mlvu").aggregate_videor2_acc(types)
 
 
 @pytest.mark.parametrize("bench", GENERIC)
@@ -208,6 +225,6 @@ def test_common_hub_helpers(tmp_path):
     hub.write_parquet_config(tmp_path / "m", [{"a": 3}], "x/test2.parquet", "x", "test")  # replaces x/test
     assert hub.load_split(tmp_path / "m", "x", "test")["a"] == [3]
     assert hub.load_split(tmp_path / "m", "y", "test")["a"] == [2]
-    agg = scoring.category_accuracy("c")
-    assert agg([{"score": 1.0, "category": "c"}, {"score": 0.0, "category": "d"}]) == 100.0
-    assert agg([{"score": 1.0, "category": "d"}]) is None  # absent: JSON null, never NaN
+    agg = scoring.category_accuracy("c")  # by the reference score (the default scoring)
+    assert agg([{"score": 0.0, "ref_score": 1.0, "category": "c"}, {"score": 0.0, "ref_score": 0.0, "category": "d"}]) == 100.0
+    assert agg([{"score": 1.0, "ref_score": 1.0, "category": "d"}]) is None  # absent: JSON null, never NaN

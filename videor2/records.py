@@ -115,10 +115,14 @@ class SampleRecord:
     think: str | None = None
     answer_text: str | None = None
     parse_status: str = ""               # answers.ParsedResponse.status
-    # scoring of the answer (from the task's own scorer, mirrored here)
+    # scoring of the answer (from the task's scorer, mirrored here): robust ...
     pred: Any = None                     # parsed letter / number / text from <answer>
     score: float | None = None           # 0..1 (MRA for VSI numeric items)
     correct: bool | None = None
+    # ... and by the benchmark's reference rule (tasks/common/reference.py)
+    ref_pred: Any = None
+    ref_score: float | None = None       # None: outside the reference's denominator
+    ref_flags: list[str] = field(default_factory=list)  # untagged, non_letter, fallback, excluded, no_reference
     # think-answer consistency (diagnostics.tac)
     think_pred: Any = None               # what the think concludes; "UNKNOWN" when nothing explicit
     think_correct: bool | None = None
@@ -171,7 +175,8 @@ class SampleRecord:
                    options=list(item.options), answer_kind=item.kind, ground_truth=item.gt, category=item.category,
                    context=context, video_path=video_path, response=response, think=parsed.think,
                    answer_text=parsed.answer, parse_status=parsed.status, pred=item.pred, score=item.score,
-                   correct=None if item.score is None else item.score >= 1.0,
+                   correct=None if item.score is None else item.score >= 1.0, ref_pred=item.ref_pred,
+                   ref_score=item.ref_score, ref_flags=list(item.ref_flags),
                    status=item.status if item.status in ERROR_STATUSES else "ok", error=item.error)
 
 

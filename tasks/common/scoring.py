@@ -1,15 +1,21 @@
 """Per-sample scoring and per-benchmark aggregation shared by the suite's tasks.
 
-A document is scored against its `AnswerKey`; the result is a `ScoredItem`, which every
+A document is scored against its `AnswerKey` twice: by the reference rule of its benchmark (the
+Video-R2 evaluation fork's own extraction and scoring, `reference.py`; comparable to the paper) and
+by the project's robust parser (`answers`, never guessing). The result is a `ScoredItem`, which every
 benchmark's `process_results` returns (as a dict) under each of its metric keys. lmms-eval writes it
-to the sample log, so each log line carries the parsed prediction, the ground truth and a status:
+to the sample log, so each log line carries both predictions, the ground truth and a status:
 `ok`, `no_answer_tag` (no <answer>; the whole output was scored), `truncated`, `unparsable`
 (no option/number found: wrong, never a random letter), `video_error`, `generation_error`.
+
+`videor2_acc`, the score the groups average, follows VIDEOR2_SCORING: `reference` (default) or
+`robust`; `reference_acc` and `robust_acc` are always reported beside it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
@@ -21,6 +27,23 @@ from videor2.tasks.common import answers
 
 PRIMARY_METRIC = "videor2_acc"  # the one score per benchmark that the groups average
 ERROR_METRIC = "errors"
+REFERENCE_METRIC = "reference_acc"
+ROBUST_METRIC = "robust_acc"
+SCORING_ENV = "VIDEOR2_SCORING"
+SCORING_MODES = ("reference", "robust")
+
+
+def scoring_mode() -> str:
+    """The scoring behind `videor2_acc` and the breakdowns: VIDEOR2_SCORING, default reference."""
+    mode = os.environ.get(SCORING_ENV, "").strip() or "reference"
+    if mode not in SCORING_MODES:
+        raise ValueError(f"{SCORING_ENV}={mode!r}: expected one of {SCORING_MODES}")
+    return mode
+
+
+def score_key(mode: str | None = None) -> str:
+    """The item field a mode scores by."""
+    return "ref_score" if (mode or scoring_mode()) == "reference" else "score"
 
 
 ANSWER_KINDS = ("mc", "numeric", "open")
@@ -39,6 +62,7 @@ class AnswerKey:
     question: str = ""                # the question as shown, without the think post-prompt
     category: str | None = None       # subtask / question type (the breakdowns)
     stem: str = ""                    # the bare question, for prompts that rebuild it (native protocol)
+    raw_options: list[str] | None = None  # the options as the dataset stores them, where a reference rule reads them
 
     def __post_init__(self):
         if self.kind not in ANSWER_KINDS:
@@ -60,6 +84,11 @@ class ScoredItem:
     question: str = ""
     options: list[str] = field(default_factory=list)
     error: str | None = None
+    # the benchmark's reference rule (reference.py): its prediction, score (None: out of the
+    # reference's denominator) and flags (untagged, non_letter, fallback, excluded)
+    ref_pred: Any = None
+    ref_score: float | None = None
+    ref_flags: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The sample-log form (`error` only when there is one)."""
@@ -86,14 +115,19 @@ def response_text(results) -> str:
     return results if isinstance(results, str) else ""
 
 
-def answer_item(key: AnswerKey, response: str) -> ScoredItem:
-    """Score one response against a document's answer key."""
+def answer_item(key: AnswerKey, response: str, reference=None) -> ScoredItem:
+    """Score one response against a document's answer key: robustly, and by the benchmark's
+    `reference(response, key)` rule (a sample that could not be answered scores 0 in both). Without a
+    reference rule (a benchmark outside the paper's) the reference fields repeat the robust ones."""
     item = ScoredItem(score=0.0, pred=None, gt=key.gt, kind=key.kind, category=key.category,
-                      question=key.question, options=list(key.options))
+                      question=key.question, options=list(key.options), ref_score=0.0)
     err = parse_error_response(response)
     if err is not None:
         item.status, item.error = err
         return item
+    if reference is not None:
+        ref = reference(response, key)
+        item.ref_pred, item.ref_score, item.ref_flags = ref.pred, ref.score, list(ref.flags)
     text, status = answers.final_answer(response)
     if key.kind == "mc":
         pred = answers.option_letter(text, options=item.options or None, n_options=len(item.options) or None)
@@ -107,12 +141,15 @@ def answer_item(key: AnswerKey, response: str) -> ScoredItem:
     if pred is None and status == "ok":
         status = "unparsable"
     item.score, item.pred, item.status = score, pred, status
+    if reference is None:
+        item.ref_pred, item.ref_score, item.ref_flags = pred, score, ["no_reference"]
     return item
 
 
-def process_results_for(answer_key, metrics: list[str], own_breakdown: dict[str, str] | None = None):
-    """Build a benchmark's `process_results(doc, results)` from its `answer_key(doc)`: the same
-    item under each metric name of the task's YAML (lmms-eval hands each metric its list).
+def process_results_for(answer_key, metrics: list[str], own_breakdown: dict[str, str] | None = None,
+                        reference=None):
+    """Build a benchmark's `process_results(doc, results)` from its `answer_key(doc)` and reference
+    rule: the same item under each metric name of the task's YAML (lmms-eval hands each metric its list).
 
     `own_breakdown` ({metric: category}): those breakdown metrics get only the docs of their own
     category (the item's `category`); lmms-eval aggregates just the metrics process_results
@@ -123,7 +160,7 @@ def process_results_for(answer_key, metrics: list[str], own_breakdown: dict[str,
     own = dict(own_breakdown or {})
 
     def process_results(doc, results):
-        item = answer_item(answer_key(doc), response_text(results))
+        item = answer_item(answer_key(doc), response_text(results), reference)
         logged = item.to_dict()
         return {name: logged for name in metrics if name not in own or own[name] == item.category}
 
@@ -138,14 +175,16 @@ def _pct(values) -> float:
 
 
 def micro_accuracy(items: list[dict]) -> float:
-    """Mean per-sample score, in percent."""
+    """Mean per-sample (robust) score, in percent."""
     return _pct(i["score"] for i in items)
 
 
-def by_category(items: list[dict]) -> dict[str, float]:
+def by_category(items: list[dict], key: str = "score") -> dict[str, float]:
+    """Percent per category of the items' `key` score; items where it is None are left out."""
     groups: dict[str, list[float]] = defaultdict(list)
     for i in items:
-        groups[i.get("category") or "all"].append(i["score"])
+        if i.get(key) is not None:
+            groups[i.get("category") or "all"].append(i[key])
     return {k: _pct(v) for k, v in sorted(groups.items())}
 
 
@@ -161,17 +200,12 @@ def category_accuracy(category: str):
     valid JSON in results.json)."""
 
     def aggregate(items: list[dict]) -> float | None:
-        scores = [i["score"] for i in items if i.get("category") == category]
+        key = score_key()
+        scores = [i[key] for i in items if i.get("category") == category and i.get(key) is not None]
         return _pct(scores) if scores else None
 
     aggregate.__name__ = f"category_{category}"
     return aggregate
-
-
-def category_aggregations(breakdown: dict[str, str]) -> dict[str, object]:
-    """{`aggregate_<metric>`: category_accuracy(category)} for a benchmark's breakdown metrics
-    ({metric: category}), to put in its utils module (`globals().update(...)`) for the YAML."""
-    return {f"aggregate_{metric}": category_accuracy(category) for metric, category in breakdown.items()}
 
 
 def error_count(items: list[dict]) -> int:

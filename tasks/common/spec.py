@@ -17,6 +17,7 @@ from pathlib import Path
 
 import datasets
 
+from videor2.tasks.common import reference as reference_rules
 from videor2.tasks.common import scoring
 from videor2.tasks.common.docs import answer_column, doc_to_visual, with_think_prompt
 
@@ -45,7 +46,11 @@ class Benchmark:
     doc_to_target: Callable = answer_column
     breakdown: Mapping[str, str] = field(default_factory=dict)  # metric -> category
     breakdown_own_docs: bool = True                   # a breakdown metric gets only its category's docs
-    primary: Callable = scoring.micro_accuracy        # the benchmark's one score (percent)
+    primary: Callable = scoring.micro_accuracy        # the benchmark's one score (percent), robust scoring
+    # the Video-R2 fork's rule for one answer, (response, AnswerKey) -> reference.ReferenceResult, and its
+    # aggregation over items (None: no reference rule; the reference scores then repeat the robust ones)
+    reference: Callable | None = None
+    reference_primary: Callable = reference_rules.micro
     extra_metrics: Mapping[str, Callable] = field(default_factory=dict)  # further aggregations by name
     max_new_tokens: int = 1024
     note: str = ""                                    # one line: what its score is
@@ -69,11 +74,21 @@ class Benchmark:
 
     @property
     def metrics(self) -> list[str]:
-        return [scoring.PRIMARY_METRIC, scoring.ERROR_METRIC, *self.extra_metrics, *self.breakdown]
+        return [scoring.PRIMARY_METRIC, scoring.REFERENCE_METRIC, scoring.ROBUST_METRIC, scoring.ERROR_METRIC,
+                *self.extra_metrics, *self.breakdown]
+
+    def reference_accuracy(self, items: list[dict]) -> float:
+        """The benchmark's score under its reference rule (percent)."""
+        return self.reference_primary(items) if self.reference is not None else self.primary(items)
+
+    def accuracy(self, items: list[dict], mode: str | None = None) -> float:
+        """The score under a scoring mode (default VIDEOR2_SCORING, else reference)."""
+        return self.reference_accuracy(items) if (mode or scoring.scoring_mode()) == "reference" else self.primary(items)
 
     def aggregations(self) -> dict[str, Callable]:
         """metric -> aggregation over the scored items."""
-        out = {scoring.PRIMARY_METRIC: self.primary, scoring.ERROR_METRIC: scoring.error_count}
+        out = {scoring.PRIMARY_METRIC: self.accuracy, scoring.REFERENCE_METRIC: self.reference_accuracy,
+               scoring.ROBUST_METRIC: self.primary, scoring.ERROR_METRIC: scoring.error_count}
         out.update(self.extra_metrics)
         out.update({m: scoring.category_accuracy(c) for m, c in self.breakdown.items()})
         return out
@@ -89,7 +104,8 @@ class Benchmark:
             "doc_to_visual": doc_to_visual,
             "doc_to_text": self.doc_to_text or with_think_prompt(self.question_text),
             "doc_to_target": self.doc_to_target,
-            "process_results": scoring.process_results_for(self.answer_key, self.metrics, own_breakdown=own),
+            "process_results": scoring.process_results_for(self.answer_key, self.metrics, own_breakdown=own,
+                                                           reference=self.reference),
         }
         names.update({f"aggregate_{m}": fn for m, fn in self.aggregations().items()})
         return names

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub
+from videor2.tasks.common import hub, reference
 from videor2.tasks.common.docs import option_lines
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
@@ -89,6 +89,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="generic", order=5, paper_column="LongVideoBench", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.longvideobench,
                       doc_to_target=doc_to_target, breakdown={f"dur_{g}": str(g) for g in DURATION_GROUPS},
                       note=("LongVideoBench val (video only): videor2_acc = micro accuracy; dur_<duration_group "
                             "seconds> breakdown."))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub
+from videor2.tasks.common import hub, reference
 from videor2.tasks.common.spec import Benchmark
 from videor2.tasks.videomathqa import utils as videomathqa
 
@@ -47,6 +47,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="reasoning", order=10, paper_column="MINERVA", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.first_capital_rule(reference.PREFIXES_JOINED),
                       question_text=videomathqa.mcq_question, answer_key=videomathqa.answer_key,
                       note="MINERVA (5-option multiple choice): videor2_acc = micro accuracy.")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

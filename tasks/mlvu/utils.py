@@ -15,7 +15,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub, scoring
+from videor2.tasks.common import hub, reference, scoring
 from videor2.tasks.common.docs import answer_letter, option_lines
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
@@ -86,6 +86,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="generic", order=4, paper_column="MLVU", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.leading_letter_rule, reference_primary=reference.fixed_macro(TASK_TYPES),
                       breakdown={f"type_{t}": t for t in TASK_TYPES}, primary=scoring.macro_accuracy,
                       note=("MLVU dev: videor2_acc = mean over task types of their accuracy; type_<task_type> "
                             "breakdown."))

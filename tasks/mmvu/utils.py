@@ -7,9 +7,12 @@ reads the video at `$HF_HOME/mmvu/<video_path>` after extracting the repo's arch
 replaces `video_path` by that absolute path (the discipline folder, upstream's category, stays the
 parent directory). Mirror: README `configs:` + `data/validation.parquet` + videos at `<video_path>`.
 
-Open-ended items: upstream scores them with rules plus a GPT judge; this harness has no judge here
-and scores them deterministically with `answers.open_ended_match` (equal numbers after rounding to 2
-decimals, else equal normalised text) -- a stricter rule than a judge, documented as a deviation.
+Prompts are the fork's (mmvu_think/utils.py L48-62, L88-97): multiple choice asks for the letter and
+carries its own think instructions; open-ended items are asked for a direct answer without thinking.
+Open-ended items: the fork defines a GPT judge but never calls it, and its scorer cannot score them
+(it looks their answer up among the choices, L260), so the reference scoring leaves them out; the
+robust scoring matches them with `answers.open_ended_match` (equal numbers after rounding to 2
+decimals, else equal normalised text).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub
+from videor2.tasks.common import hub, reference
 from videor2.tasks.common.prompts import THINK_POST_PROMPT
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
@@ -29,6 +32,8 @@ SPLIT = "validation"
 CACHE_NAME = "mmvu"
 LETTERS5 = "ABCDE"
 MC_TAIL = "Answer directly with the option letter from the given choices. "
+MC_ENSURE = (" Ensure to include the thinking process inside <think> and </think> tags and the final answer inside "
+             "<answer> and </answer> tags.\n")
 OPEN_TAIL = "Visual Information: processed video\nDo not generate any intermediate thinking. Directly output the final answer."
 
 
@@ -50,10 +55,11 @@ def question_text(doc) -> str:
 
 
 def doc_to_text(doc, lmms_eval_specific_kwargs=None) -> str:
-    # Multiple choice: the post-prompt joins without its leading newline (reference fork).
+    # The fork's multiple-choice template holds the think post-prompt (without its leading newline)
+    # and one more sentence; its open-ended template asks for no thinking and has no post-prompt.
     if _is_mc(doc):
-        return question_text(doc) + THINK_POST_PROMPT.lstrip("\n")
-    return question_text(doc) + THINK_POST_PROMPT
+        return question_text(doc) + THINK_POST_PROMPT.lstrip("\n") + MC_ENSURE
+    return question_text(doc) + "\n"
 
 
 def category(doc) -> str | None:
@@ -94,6 +100,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="reasoning", order=8, paper_column="MMVU-Val", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.mmvu,
                       doc_to_text=doc_to_text,
                       note="MMVU val: videor2_acc = micro accuracy (open-ended items by exact normalised match).")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

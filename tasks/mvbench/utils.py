@@ -16,7 +16,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub, scoring
+from videor2.tasks.common import hub, reference, scoring
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
@@ -153,6 +153,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="generic", order=1, paper_column="MVBench", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.mvbench, reference_primary=reference.present_macro,
                       doc_to_target=doc_to_target, breakdown={f"sub_{s}": s for s in SUBTASKS},
                       primary=scoring.macro_accuracy,
                       note=("MVBench: the 20 subtasks as ONE leaf task; videor2_acc = mean of the subtask accuracies; "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import answers, hub
+from videor2.tasks.common import answers, hub, reference
 from videor2.tasks.common.docs import option_lines
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
@@ -97,5 +97,6 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="reasoning", order=11, paper_column="SciVideoBench", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.scivideobench,
                       note="SciVideoBench: videor2_acc = micro accuracy.")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub
+from videor2.tasks.common import hub, reference
 from videor2.tasks.common.answers import strip_option_prefix
 from videor2.tasks.common.docs import answer_letter
 from videor2.tasks.common.scoring import AnswerKey
@@ -65,6 +65,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="generic", order=3, paper_column="TempCompass", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.leading_letter_rule,
                       breakdown={f"dim_{d}": d for d in DIMS},
                       note=("TempCompass (multi-choice, reference `mcq` set): videor2_acc = micro accuracy; "
                             "dim_<aspect> breakdown."))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import answers, hub
+from videor2.tasks.common import answers, hub, reference
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
@@ -76,5 +76,6 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="reasoning", order=6, paper_column="VideoMathQA", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.first_capital_rule(reference.PREFIXES_JOINED),
                       question_text=mcq_question, note="VideoMathQA (multiple choice): videor2_acc = micro accuracy.")
 globals().update(BENCHMARK.exports())  # the functions the task YAML names

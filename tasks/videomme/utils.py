@@ -13,7 +13,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import hub
+from videor2.tasks.common import hub, reference
 from videor2.tasks.common.answers import strip_option_prefix
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
@@ -74,6 +74,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="generic", order=2, paper_column="VideoMME", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.videomme,
                       breakdown={f"dur_{d}": d for d in DURATIONS},
                       note=("VideoMME (no subtitles): videor2_acc = micro accuracy; dur_<short|medium|long> "
                             "breakdown."))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import datasets
 
-from videor2.tasks.common import answers, hub, scoring
+from videor2.tasks.common import answers, hub, reference, scoring
 from videor2.tasks.common.docs import option_lines
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
@@ -33,8 +33,9 @@ TRACKS = ("Perception", "Comprehension", "Adaptation")
 
 IGNORE_QUIZ = "\nPlease ignore the Quiz question in last frame of the video."
 ADAPT_PRE = "You should watch and learn the video content. Then apply what you learned to "
-ADAPT_MCQ = "answer the following multi-choice question. The image for this question is at the end of the video.\n"
-ADAPT_OPEN = "answer the following open-ended question. The image for this question is at the end of the video.\n"
+# no separator before the question: the fork joins pre-prompt and question directly (videommmu_think/utils.py L91-109)
+ADAPT_MCQ = "answer the following multi-choice question. The image for this question is at the end of the video."
+ADAPT_OPEN = "answer the following open-ended question. The image for this question is at the end of the video."
 
 DOMAINS = {
     "Art": ("Art", "Art_Theory", "Design", "Music"),
@@ -105,7 +106,8 @@ def answer_key(doc) -> AnswerKey:
     if _is_mc(doc):
         return AnswerKey(kind="mc", gt=str(doc["answer"]).strip().upper(),
                          options=[answers.strip_option_prefix(str(o)) for o in doc["options"]],
-                         question=question_text(doc), category=doc["track"])
+                         question=question_text(doc), category=doc["track"],
+                         raw_options=[str(o) for o in doc["options"]])
     return AnswerKey(kind="open", gt=str(doc["answer"]).strip(), options=[],
                      question=question_text(doc), category=doc["track"])
 
@@ -159,6 +161,7 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="reasoning", order=7, paper_column="Video-MMMU", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.videommmu, reference_primary=reference.present_macro,
                       breakdown={f"track_{t.lower()}": t for t in TRACKS}, breakdown_own_docs=False,
                       primary=scoring.macro_accuracy, max_new_tokens=2048,
                       note=("Video-MMMU (Perception, Comprehension, Adaptation as ONE leaf task): videor2_acc = mean "

@@ -20,7 +20,7 @@ from statistics import mean
 
 import datasets
 
-from videor2.tasks.common import answers, hub
+from videor2.tasks.common import answers, hub, reference, scoring
 from videor2.tasks.common.scoring import AnswerKey
 from videor2.tasks.common.spec import Benchmark
 
@@ -66,14 +66,15 @@ def answer_key(doc) -> AnswerKey:
                          question=question_text(doc), category=doc["question_type"])
     return AnswerKey(kind="mc", gt=str(doc["ground_truth"]).strip().upper(),
                      options=[answers.strip_option_prefix(o) for o in doc["options"]],
-                     question=question_text(doc), category=doc["question_type"])
+                     question=question_text(doc), category=doc["question_type"],
+                     raw_options=[str(o) for o in doc["options"]])
 
 
-def _type_scores(items) -> dict[str, float]:
+def _type_scores(items, key: str = "score") -> dict[str, float]:
     """Percent score per question type present, relative direction merged into one."""
     per = {}
     for qtype in QUESTION_TYPES:
-        scores = [i["score"] for i in items if i.get("category") == qtype]
+        scores = [i[key] for i in items if i.get("category") == qtype and i.get(key) is not None]
         if scores:
             per[qtype] = 100.0 * mean(scores)
     rel = [per.pop(t) for t in REL_DIRECTION_TYPES if t in per]
@@ -88,7 +89,7 @@ def aggregate_overall(items) -> float:
 
 
 def aggregate_rel_direction(items):
-    return _type_scores(items).get("object_rel_direction")
+    return _type_scores(items, scoring.score_key()).get("object_rel_direction")
 
 
 def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
@@ -120,9 +121,12 @@ def write_fixture(dest: Path, videos: dict[str, Path]) -> None:
 
 
 BENCHMARK = Benchmark(__name__, group="reasoning", order=9, paper_column="VSIBench", hub_id=HUB_ID, split=SPLIT,
+                      reference=reference.vsibench, reference_primary=reference.present_macro,
                       doc_to_target=doc_to_target, breakdown={f"type_{t}": t for t in QUESTION_TYPES},
                       breakdown_own_docs=False, primary=aggregate_overall,
-                      extra_metrics={"type_object_rel_direction": aggregate_rel_direction},
-                      note=("VSI-Bench: videor2_acc = mean over question types (relative direction merged; MRA for "
-                            "numeric types); type_<question_type> breakdown."))
+                      extra_metrics={"type_object_rel_direction": aggregate_rel_direction,
+                                     "task_overall": reference.vsi_task_overall},
+                      note=("VSI-Bench: videor2_acc = mean over the 10 question types (reference: the post-processing "
+                            "Overall, MRA over 9 thresholds; robust: 8 entries, relative direction merged, 10 "
+                            "thresholds); task_overall = the lmms-eval task's own overall; type_<question_type>."))
 globals().update(BENCHMARK.exports())  # the functions the task YAML names
