@@ -24,7 +24,8 @@ $(STAMP): $(VENV)/.lock-installed pyproject.toml setup.py
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python scripts/diagnose.py --out $(DEMO_OUT) --resume --limit 2 --max-new-tokens 64
+	$(BIN)/python scripts/diagnose.py --out $(DEMO_OUT) --resume --limit 2 --max-new-tokens 64 \
+	    --counterfactual blank,shuffle --counterfactual-limit 1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

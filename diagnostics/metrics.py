@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from videor2.diagnostics import reliance as R
 from videor2.diagnostics.tac import answer_correct, answer_pred
 from videor2.diagnostics.think import UNKNOWN, is_correct, same_value
 from videor2.records import SampleRecord
@@ -308,6 +309,63 @@ for _m in (
     register(_m)
 
 
+# ---------------------------------------------------------------- video reliance (diagnostics/reliance.py)
+
+VARIANT_LABELS = {"blank": "blank frames", "shuffle": "shuffled frames", "reverse": "reversed frames",
+                  "static": "the middle frame repeated", "text_only": "no video", "direct": "the direct prompt"}
+RELIANCE = (  # (metric, variant, label, what the difference means)
+    ("video_reliance", "blank", "Video reliance", "how much accuracy the video content buys"),
+    ("order_sensitivity", "shuffle", "Order sensitivity", "how much the frame order matters"),
+    ("reverse_sensitivity", "reverse", "Reverse sensitivity", "how much the direction of time matters"),
+    ("think_gain", "direct", "Think gain", "what asking for reasoning buys over answering directly"),
+)
+
+
+def _think_answer(think_right: bool, answer_right: bool):
+    def value(rec):
+        if not _tac_known(rec) or rec.think_pred == UNKNOWN:
+            return 0.0
+        return 1.0 if (_think_correct(rec) == think_right and answer_correct(rec) == answer_right) else 0.0
+    return value
+
+
+register(Metric("cf_n", "Variant samples", "Samples answered both in the real run and under at least one "
+                "counterfactual variant (the --counterfactual-limit subsample; the reliance columns use these).",
+                kind="count", value=lambda r: 1.0 if R.has_pair(r) else 0.0, html=False))
+register(Metric("acc_cf_real", "Accuracy (variant samples)",
+                "The real run's accuracy on the variant samples, micro-averaged (the base the variants are "
+                "compared with). _lo/_hi: 95 % interval.", value=R.real_accuracy, html=False))
+for _v, _label in VARIANT_LABELS.items():
+    register(Metric(f"acc_{_v}", f"Accuracy ({_label})",
+                    f"Accuracy of the same samples answered with {_label} (models/variants.py), micro-averaged "
+                    f"over the pairs where both runs answered. _lo/_hi: 95 % interval.",
+                    value=R.variant_accuracy(_v), html=False))
+for _name, _v, _label, _meaning in RELIANCE:
+    register(Metric(_name, _label,
+                    f"acc_cf_real minus acc_{_v}, in points, paired per sample: {_meaning}. _lo/_hi: 95 % "
+                    f"interval of the paired difference.", value=R.difference(_v), html=False,
+                    compare=_name in ("video_reliance", "order_sensitivity", "think_gain")))
+for _v, _label in VARIANT_LABELS.items():
+    register(Metric(f"flip_{_v}", f"Flip rate ({_label})",
+                    f"Percent of paired samples whose answer with {_label} differs from the real run's answer "
+                    f"(parsed answers compared). _lo/_hi: 95 % interval.", value=R.flip(_v), html=False))
+for _v in ("blank", "shuffle", "reverse", "static", "direct"):
+    register(Metric(f"vas_attention_{_v}", f"VAS-attention ({VARIANT_LABELS[_v]})",
+                    f"VAS-attention of the samples answered with {VARIANT_LABELS[_v]} (does attention stay on "
+                    f"the video tokens when they carry {'no' if _v == 'blank' else 'altered'} information?). "
+                    f"_lo/_hi: 95 % interval.", value=R.variant_vas(_v), html=False))
+register(Metric("answer_fixed_no_video", "Answer fixed without video",
+                "Percent of paired samples whose answer stays the same under every video-free variant that ran "
+                "(blank, text_only): answered from the text alone. _lo/_hi: 95 % interval.",
+                value=R.answer_fixed_without_video, html=False))
+for _t, _a in ((True, True), (True, False), (False, True), (False, False)):
+    _name = f"think_{'right' if _t else 'wrong'}_answer_{'right' if _a else 'wrong'}"
+    register(Metric(_name, _name.replace("_", " ").capitalize(),
+                    f"Samples whose think conclusion is {'right' if _t else 'wrong'} and whose answer is "
+                    f"{'right' if _a else 'wrong'} (the think/answer 2x2; tac_unknown counts the samples "
+                    f"whose think reaches no conclusion).", kind="count", value=_think_answer(_t, _a), html=False))
+
+
 # ---------------------------------------------------------------- console
 
 def _cell(value, kind: str) -> str:
@@ -319,9 +377,21 @@ def _cell(value, kind: str) -> str:
         return str(value)
 
 
-def console_table(df: pd.DataFrame, label_column: str = "benchmark") -> str:
-    """The console metrics of a summary frame as an aligned text table; a flagged value ends in *."""
-    shown = [m for m in metrics() if m.console and m.name in df.columns]
+RELIANCE_CONSOLE = ("cf_n", "acc_cf_real", *(f"acc_{v}" for v in VARIANT_LABELS), "video_reliance",
+                    "order_sensitivity", "think_gain", "flip_blank", "answer_fixed_no_video")
+
+
+def has_variants(df: pd.DataFrame) -> bool:
+    return "cf_n" in df.columns and bool((df["cf_n"] > 0).any())
+
+
+def console_table(df: pd.DataFrame, label_column: str = "benchmark", names: tuple[str, ...] | None = None) -> str:
+    """The console metrics of a summary frame (or the metrics `names`, columns without any value left
+    out) as an aligned text table; a flagged value ends in *."""
+    if names is None:
+        shown = [m for m in metrics() if m.console and m.name in df.columns]
+    else:
+        shown = [get(n) for n in names if n in df.columns and df[n].notna().any()]
     head = [label_column] + [m.short or m.name for m in shown]
     rows = [head]
     for _, r in df.iterrows():

@@ -6,6 +6,8 @@ lmms-eval's sample log `input` shows it; frame sampling, sampling settings, ever
 round's raw output and the finish reason go to <log_dir>/generation.jsonl (log_dir defaults to
 <--output_path>/videor2, next to lmms-eval's logs). A sample that cannot be answered
 (undecodable video, failed generation) returns the error marker of videor2.errors; the run goes on.
+`counterfactual=blank|shuffle|reverse|static|text_only` and `prompt=direct` run the model on a
+counterfactual input (models/variants.py); every log line says which.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from videor2.jsonl import append_jsonl
 from videor2.models import requests as rq
 from videor2.models.checkpoint import check_checkpoint
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS, get_profile
+from videor2.models.variants import apply_counterfactual, check_counterfactual, check_prompt_mode
 from videor2.tasks.common.scoring import AnswerKey
 
 
@@ -61,7 +64,8 @@ class ReasoningVideoLM(lmms):
                  perception_rounds=None, system_prompt: str | None = None, video_backend: str = "auto",
                  vision_chunk_groups=1, tensor_parallel_size=1, gpu_memory_utilization=0.9,
                  max_model_len=32768, seed=0, record_attention=False, attention_layers="-1",
-                 attention_heads="mean", log_dir: str | None = None, **kwargs):
+                 attention_heads="mean", log_dir: str | None = None, counterfactual=None, prompt="think",
+                 **kwargs):
         super().__init__()
         self.profile = get_profile(self.PROFILE)
         if protocol not in PROTOCOLS:
@@ -80,15 +84,16 @@ class ReasoningVideoLM(lmms):
             "system_prompt": system_prompt,
         }
         self.perception_rounds = _opt_int(perception_rounds)  # None: the protocol's, per benchmark
+        self.seed = int(seed)
+        self.counterfactual = check_counterfactual(counterfactual)  # models/variants.py
+        self.prompt_mode = check_prompt_mode(prompt)
         if protocol == "paper" and (self.perception_rounds or 1) > 1:
             raise ValueError("perception_rounds > 1 is not part of the paper protocol (the fork runs one round); "
                              "use protocol=native or unified")
         # what generate() falls back on for values the protocol leaves unset (read once)
         self.checkpoint_sampling = checkpoint_decoding(self.pretrained)
         self._setup_parallel(device)
-        self.log_dir = Path(log_dir or _default_log_dir())
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.generation_log = self.log_dir / ("generation.jsonl" if self.world_size == 1 else f"generation.rank{self.rank}.jsonl")
+        self._set_log_dir(Path(log_dir or _default_log_dir()))
         if backend == "hf":
             from videor2.models.hf_backend import TransformersBackend
 
@@ -111,6 +116,22 @@ class ReasoningVideoLM(lmms):
 
             self.probe = AttentionRecorder.for_backend(self.backend, layers=attention_layers, heads=attention_heads,
                                                        out_dir=str(self.log_dir / "attention"))
+
+    def _set_log_dir(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.generation_log = self.log_dir / ("generation.jsonl" if self.world_size == 1 else f"generation.rank{self.rank}.jsonl")
+        if getattr(self, "probe", None) is not None:
+            self.probe.out_dir = self.log_dir / "attention"
+            self.probe.out_dir.mkdir(parents=True, exist_ok=True)
+
+    def set_variant(self, counterfactual=None, prompt="think", log_dir: str | None = None) -> None:
+        """Switch the loaded model to another input variant (diagnose runs every variant of
+        --counterfactual/--ablate-prompt on one loaded model), logging under `log_dir`."""
+        self.counterfactual = check_counterfactual(counterfactual)
+        self.prompt_mode = check_prompt_mode(prompt)
+        if log_dir is not None:
+            self._set_log_dir(Path(log_dir))
 
     def _setup_parallel(self, device):
         import torch
@@ -164,6 +185,8 @@ class ReasoningVideoLM(lmms):
                      "key": _answer_key(task, doc), "video_path": str(visuals[0]) if visuals else "",
                      "benchmark": benchmark_label(task), "windows": None, "rounds": [], "result": None, "status": "ok",
                      "n_rounds": self.perception_rounds or self.profile.rounds(self.protocol, benchmark_label(task))}
+            if self.counterfactual == "text_only":
+                state["n_rounds"] = 1  # perception rounds pick frames; without video there is nothing to pick
             if not visuals:
                 state["result"] = error_response("video_error", f"document {doc_id} of {task} has no video")
                 state["status"] = "video_error"
@@ -176,7 +199,12 @@ class ReasoningVideoLM(lmms):
                 r = rq.build_request(self.profile, self.protocol, task=s["task"], doc_id=s["doc_id"], context=s["ctx"],
                                      key=s["key"], video_path=s["video_path"], gen_kwargs=s["gen_kwargs"],
                                      overrides=self.overrides, round_index=round_index,
-                                     final_round=round_index == s["n_rounds"], checkpoint=self.checkpoint_sampling)
+                                     final_round=round_index == s["n_rounds"], checkpoint=self.checkpoint_sampling,
+                                     prompt_mode=self.prompt_mode)
+                if self.counterfactual == "text_only":
+                    r.text_only = True
+                    built.append((s, r))
+                    continue
                 try:
                     frames = rq.frame_settings(self.profile, self.protocol, self.overrides, s["benchmark"])
                     rq.sample(r, self.protocol, frames, key_windows=s["windows"], backend=self.video_backend)
@@ -184,6 +212,9 @@ class ReasoningVideoLM(lmms):
                     s["result"], s["status"] = error_response("video_error", str(exc)), "video_error"
                     self._no_attention(s, "video_error", str(exc))
                     continue
+                if self.counterfactual is not None:
+                    r.video, r.meta["variant"] = apply_counterfactual(r.video, self.counterfactual, task=s["task"],
+                                                                      doc_id=s["doc_id"], seed=self.seed)
                 built.append((s, r))
             # the last round records attention; all samples of a batch share their round number
             final_batch = [(s, r) for s, r in built if r.round == s["n_rounds"]]
@@ -196,6 +227,8 @@ class ReasoningVideoLM(lmms):
                         s["status"] = "generation_error"
                         self._no_attention(s, "generation_error", s["result"])
                     elif final:
+                        if self.counterfactual == "text_only":
+                            self._no_attention(s, "text_only", "text_only counterfactual: no video tokens")
                         s["result"] = gen.text
                         s["status"] = "truncated" if gen.finish_reason == "length" else "ok"
                     else:
@@ -237,17 +270,17 @@ class ReasoningVideoLM(lmms):
         return results
 
     def _backend_generate(self, built, record: bool):
-        if self.probe is not None and record:
+        if self.probe is not None and record and self.counterfactual != "text_only":
             return self.probe.generate(built)
         return self.backend.generate(built)
 
     def _round_log(self, r, gen) -> dict:
         v = r.video
-        entry = {"round": r.round, "prompt": self.backend.prompt(r), "sampling": r.sampling,
-                 "frames": {"count": int(len(v.indices)), "size": list(v.size), "sample_fps": float(v.sample_fps),
-                            "source_fps": float(v.source_fps), "duration": float(v.duration),
-                            "first_index": int(v.indices[0]), "last_index": int(v.indices[-1]),
-                            "backend": v.backend}}
+        frames = {"count": 0, "text_only": True} if v is None else {
+            "count": int(len(v.indices)), "size": list(v.size), "sample_fps": float(v.sample_fps),
+            "source_fps": float(v.source_fps), "duration": float(v.duration), "first_index": int(v.indices[0]),
+            "last_index": int(v.indices[-1]), "backend": v.backend, **r.meta.get("variant", {})}
+        entry = {"round": r.round, "prompt": self.backend.prompt(r), "sampling": r.sampling, "frames": frames}
         if isinstance(gen, Exception):
             entry["error"] = f"{type(gen).__name__}: {gen}"
         else:
@@ -256,7 +289,7 @@ class ReasoningVideoLM(lmms):
 
     def _sample_log(self, s) -> dict:
         return {"task": s["task"], "doc_id": s["doc_id"], "model": self.PROFILE, "pretrained": self.pretrained, "protocol": self.protocol,
-                "status": s["status"], "rounds": s["rounds"],
+                "counterfactual": self.counterfactual, "prompt_mode": self.prompt_mode, "status": s["status"], "rounds": s["rounds"],
                 "prompt": s["rounds"][-1]["prompt"] if s["rounds"] else None}
 
     def generate_until_multi_round(self, requests) -> list[str]:

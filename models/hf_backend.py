@@ -84,9 +84,15 @@ class TransformersBackend:
         return prompt_text(request, self.processor)
 
     def inputs(self, requests: list[VideoRequest]):
-        """Tokenised batch (left padded) with the videos' pixel values and temporal spacing."""
+        """Tokenised batch (left padded) with the videos' pixel values and temporal spacing (no
+        video inputs for a `text_only` batch; a batch is all one or all the other)."""
+        text = [self.prompt(r) for r in requests]
+        if any(r.text_only for r in requests):
+            if not all(r.text_only for r in requests):
+                raise ValueError("a batch mixes text-only and video requests")
+            return self.processor(text=text, padding=True, return_tensors="pt").to(self.device)
         batch = self.processor(
-            text=[self.prompt(r) for r in requests],
+            text=text,
             videos=[r.video.frames for r in requests],
             fps=[r.video.sample_fps for r in requests],
             padding=True,

@@ -7,6 +7,9 @@
   think/answer text built from each document's answer key, for tests and demos.
 Either way the video is checked first: a missing or undecodable video yields the `video_error`
 marker, exactly as a real adapter reports it.
+`counterfactual=` and `prompt=` are accepted like the real adapters' (models/variants.py) and change
+nothing but the video check (none under `text_only`): replay never looks at the video, so its
+video reliance is exactly 0, which the tests use.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from tqdm import tqdm
 from videor2.tasks.registry import benchmark
 from videor2.errors import VideoError, error_response
 from videor2.models.sampler import check_video
+from videor2.models.variants import check_counterfactual, check_prompt_mode
 from videor2.tasks.common.answers import LETTERS
 from videor2.tasks.common.scoring import AnswerKey
 
@@ -64,8 +68,10 @@ def scripted_response(key: AnswerKey, answer: str = "gt", think: str = "consiste
 
 class Replay(lmms):
     def __init__(self, responses: str | None = None, policy: str | None = None, answer: str | None = None,
-                 think: str = "consistent", task: str | None = None, check_videos: bool = True, **kwargs):
+                 think: str = "consistent", task: str | None = None, check_videos: bool = True,
+                 counterfactual=None, prompt="think", **kwargs):
         super().__init__()
+        self.set_variant(counterfactual, prompt)
         if responses and (policy or answer):
             raise ValueError("replay: give either responses=PATH or policy=..., not both")
         self.policy = answer or policy or (None if responses else "gt")
@@ -74,6 +80,10 @@ class Replay(lmms):
         self.responses: dict[tuple[str, str], str] = {}
         if responses:
             self.responses = self._load(Path(responses), task)
+
+    def set_variant(self, counterfactual=None, prompt="think", log_dir=None) -> None:
+        self.counterfactual = check_counterfactual(counterfactual)
+        self.prompt_mode = check_prompt_mode(prompt)
 
     @staticmethod
     def _load(path: Path, default_task: str | None) -> dict[tuple[str, str], str]:
@@ -97,7 +107,7 @@ class Replay(lmms):
         return out
 
     def _respond(self, task: str, doc: dict, doc_id) -> str:
-        if self.check_videos:
+        if self.check_videos and self.counterfactual != "text_only":
             try:
                 for video in doc["video_path"] if isinstance(doc["video_path"], list) else [doc["video_path"]]:
                     check_video(video)

@@ -17,6 +17,7 @@ from videor2.models.profiles import (R1_THINK_TEMPLATE, VIDEOCHAT_FINAL_PROMPT, 
                                      VIDEOCHAT_MVBENCH_FINAL_PROMPT, VIDEOCHAT_VIDEOMMMU_FINAL_PROMPT,
                                      VIDEOCHAT_VSI_MC_PROMPT, VIDEOCHAT_VSI_NUMERIC_PROMPT, ModelProfile)
 from videor2.models.sampler import SampledVideo, sample_video
+from videor2.models.variants import direct_text
 from videor2.tasks.common.answers import LETTERS
 from videor2.tasks.common.scoring import AnswerKey
 
@@ -36,11 +37,13 @@ class VideoRequest:
     round: int = 1
     meta: dict = field(default_factory=dict)
     raw_prompt: str | None = None  # an already templated prompt (from a log) used verbatim
+    text_only: bool = False        # the `text_only` counterfactual: no video block, no frames
 
     def messages(self) -> list[dict]:
+        video = [] if self.text_only else [{"type": "video", "video": self.video_path}]
         return [
             {"role": "system", "content": [{"type": "text", "text": self.system}]},
-            {"role": "user", "content": [{"type": "video", "video": self.video_path}, {"type": "text", "text": self.text}]},
+            {"role": "user", "content": [*video, {"type": "text", "text": self.text}]},
         ]
 
 
@@ -112,10 +115,15 @@ def scoring_request(profile: ModelProfile, protocol: str, *, context: str, video
 
 def build_request(profile: ModelProfile, protocol: str, *, task: str, doc_id, context: str, key: AnswerKey,
                   video_path: str, gen_kwargs: dict, overrides: dict, round_index: int = 1,
-                  final_round: bool = True, checkpoint: dict | None = None) -> VideoRequest:
-    """The request for one document (one perception round for iterative models)."""
+                  final_round: bool = True, checkpoint: dict | None = None, prompt_mode: str = "think") -> VideoRequest:
+    """The request for one document (one perception round for iterative models). `prompt_mode`
+    "direct": the last round asks for the answer alone (models.variants.direct_text)."""
+    if prompt_mode == "direct" and final_round:
+        text = direct_text(context, key.kind, key.question)
+    else:
+        text = user_text(profile, protocol, task, context, key, final_round)
     return VideoRequest(task=task, doc_id=doc_id, system=overrides.get("system_prompt") or profile.system_prompt,
-                        text=user_text(profile, protocol, task, context, key, final_round),
+                        text=text,
                         video_path=video_path, video=None,
                         sampling=sampling_settings(profile, protocol, gen_kwargs, overrides, checkpoint),
                         kind=key.kind, round=round_index)

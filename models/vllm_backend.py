@@ -11,6 +11,8 @@ from videor2.models.requests import VideoRequest, prompt_text
 
 
 def vllm_inputs(request: VideoRequest, processor) -> dict:
+    if request.text_only:
+        return {"prompt": prompt_text(request, processor)}
     return {
         "prompt": prompt_text(request, processor),
         "multi_modal_data": {"video": request.video.frames},

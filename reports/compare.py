@@ -30,7 +30,8 @@ from . import figures as F
 from .tables import (AVERAGE_ROWS, LONG_COLUMNS, PAPER_FILES, WIDE_COLUMNS, ordered_benchmarks, read_paper, read_summary, summary_long, wide_table)
 
 # Heatmap colour range per metric (None = the data's range; attention shares are small numbers).
-HEAT_RANGE = {"vas_attention": (None, None)}
+HEAT_RANGE = {"vas_attention": (None, None), "video_reliance": (None, None), "order_sensitivity": (None, None),
+              "think_gain": (None, None)}  # differences in points: may be negative
 
 
 def default_paper_dir() -> Path | None:

@@ -20,7 +20,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from videor2.tasks.registry import BENCHMARKS_GENERIC, PAPER_COLUMNS
 from videor2.diagnostics import metrics as M
+from videor2.diagnostics import reliance as R
 from videor2.diagnostics.metrics import LOWER_BOUND_COVERAGE
+from videor2.models.variants import VARIANTS, VIDEOLESS
 from videor2.diagnostics.think import reasoning_text
 
 from . import figures as F
@@ -70,6 +72,9 @@ FIGURE_DOCS = {
                "6 reasoning benchmarks and their average, the overall average. Grey \"–\" = not measured.",
     "scatter": "Accuracy (x) versus TAC (y) per benchmark with 95 % intervals. Points far below the "
                "diagonal answer correctly without reasoning that supports the answer.",
+    "flip": "Percent of paired samples whose answer changes when the video is altered (rows: variants; "
+            "columns: benchmarks and averages). A model that uses the video flips often under blank and "
+            "no-video inputs; one that ignores frame order rarely flips under shuffle.",
 }
 
 
@@ -221,7 +226,7 @@ def build_figures(run_dir: Path, records, summary: pd.DataFrame, model_name: str
     fig_dir = run_dir / "figures"
     roots = [vas_root, run_dir] if vas_root is not None else [run_dir]
     out: dict[str, Any] = {"box": [], "box_overview": None, "curve": None, "heatmaps": [], "scatter": None,
-                           "notes": []}
+                           "flip": None, "notes": []}
 
     pooled = F.pooled_video_attention(records, roots)
     if pooled:
@@ -263,6 +268,12 @@ def build_figures(run_dir: Path, records, summary: pd.DataFrame, model_name: str
         fig = F.heatmap(table, f"{title} — {model_name}")
         out["heatmaps"].append(F.save(fig, fig_dir, name, title=title, caption=FIGURE_DOCS["heatmap"]))
 
+    flips = [f"flip_{v}" for v in VARIANTS if f"flip_{v}" in summary.columns and summary[f"flip_{v}"].notna().any()]
+    if flips:
+        fig = F.heatmap(summary_matrix(summary, flips), f"Answer flip rate vs the real run (%) — {model_name}",
+                        cmap="OrRd")
+        out["flip"] = F.save(fig, fig_dir, "heatmap_flip", title="Answer flip rate", caption=FIGURE_DOCS["flip"])
+
     bench_rows = summary[~summary["benchmark"].astype(str).isin(AVERAGE_ROWS)].copy()
     if {"accuracy", "tac"} <= set(summary.columns) and len(bench_rows):
         bench_rows["label"] = model_name
@@ -271,6 +282,26 @@ def build_figures(run_dir: Path, records, summary: pd.DataFrame, model_name: str
         out["scatter"] = F.save(fig, fig_dir, "scatter_accuracy_tac", title="Accuracy vs TAC",
                                 caption=FIGURE_DOCS["scatter"])
     return out
+
+
+def reliance_view(records: list, summary: pd.DataFrame, max_samples: int = MAX_LISTED_SAMPLES) -> dict:
+    """What the Video reliance section shows: the variants present, the summary columns of its
+    tables, and the samples whose answer never changes without video."""
+    present = [v for v in VARIANTS if any(v in r.variants for r in records)]
+    acc = ["cf_n", "acc_cf_real", *(f"acc_{v}" for v in present),
+           *(name for name, v, _, _ in M.RELIANCE if v in present),
+           *(["answer_fixed_no_video"] if set(present) & set(VIDEOLESS) else [])]
+    vas = ["vas_attention", *(f"vas_attention_{v}" for v in present if f"vas_attention_{v}" in summary.columns)]
+    fixed = [r for r in records if R.answer_fixed_without_video(r) == 100.0]
+    listed = []
+    for r in fixed[:max_samples]:
+        view = _sample_view(r)
+        view["variant_answers"] = [(v, "–" if r.variants[v].pred in (None, "") else str(r.variants[v].pred))
+                                   for v in VIDEOLESS if v in r.variants]
+        listed.append(view)
+    return {"variants": present, "labels": M.VARIANT_LABELS, "acc_columns": acc, "vas_columns": vas,
+            "two_by_two": [c for c in summary.columns if c.startswith("think_") and "_answer_" in c] + ["tac_unknown"],
+            "fixed": listed, "n_fixed": len(fixed), "n_paired": sum(1 for r in records if R.has_pair(r))}
 
 
 def write_report(run_dir: str | os.PathLike, records: Iterable, summary: pd.DataFrame, *, title: str,
@@ -312,6 +343,7 @@ def write_report(run_dir: str | os.PathLike, records: Iterable, summary: pd.Data
         lower_bound_coverage=LOWER_BOUND_COVERAGE, column_docs=summary_column_docs(), sample_column_docs=SAMPLE_COLUMN_DOCS,
         figs=figs, samples=shown, sample_benches=[(b, PAPER_COLUMNS.get(b, b)) for b in benches],
         truncated=max(0, len(inconsistent) - len(shown)), files=[p.name for p in paths.values()],
+        reliance=reliance_view(records, summary, max_samples), metric_docs={m.name: m.doc for m in M.metrics()},
     )
     index = run_dir / "index.html"
     tmp = index.with_name("index.html.tmp")

@@ -17,6 +17,7 @@ import pandas as pd
 from videor2.tasks.registry import BENCHMARKS, BENCHMARKS_GENERIC, BENCHMARKS_REASONING, PAPER_COLUMNS
 from videor2.diagnostics import metrics as M
 from videor2.records import JudgeVerdict, SampleRecord, VasStats, _json_default
+from videor2.tasks.common.scoring import ERROR_STATUSES
 
 AVERAGE_ROWS = ("Generic", "Reasoning", "Overall")
 # Column order of the paper's tables: generic, their average, reasoning, their average, overall.
@@ -40,6 +41,7 @@ SAMPLE_COLUMNS = [
     "vas_att_mean", "vas_att_median", "vas_att_q1", "vas_att_q3", "vas_att_whislo", "vas_att_whishi",
     "vas_att_n_tokens", "vas_att_think_mean", "vas_att_answer_mean", "vas_sidecar",
     "judge_score", "judge_rationale", "judge_spec", "judge_status", "judge_error",
+    "variant_answers",
     "think", "answer_text", "response",
 ]
 
@@ -152,10 +154,24 @@ def sample_row(rec: SampleRecord) -> dict:
         "judge_spec": judge["spec"],
         "judge_status": judge["status"],
         "judge_error": judge["error"],
+        "variant_answers": variant_answers(rec),
         "think": rec.think,
         "answer_text": rec.answer_text,
         "response": rec.response,
     }
+
+
+def variant_answers(rec: SampleRecord) -> str | None:
+    """The same document under each counterfactual variant: "blank: B (0) | shuffle: A (1)" (answer,
+    reference score; the status instead when it failed)."""
+    parts = []
+    for name, v in rec.variants.items():
+        if v.status in ERROR_STATUSES:
+            parts.append(f"{name}: {v.status}")
+        else:
+            score = "–" if v.ref_score is None else f"{float(v.ref_score):g}"
+            parts.append(f"{name}: {'–' if v.pred in (None, '') else v.pred} ({score})")
+    return " | ".join(parts) or None
 
 
 def samples_table(records: Iterable[SampleRecord]) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""docs/BENCHMARKS.md agrees with the benchmark declarations it describes."""
+"""docs/BENCHMARKS.md agrees with the benchmark declarations it describes; docs/REPORT.md documents
+every summary.csv column."""
 
 from __future__ import annotations
 
@@ -23,3 +24,11 @@ def test_the_benchmark_table_matches_the_declarations():
         spec = benchmark(task)
         assert (column, group, hub_id, split, int(max_new)) == (
             spec.paper_column, spec.group, spec.hub_id, spec.split, spec.max_new_tokens), task
+
+
+def test_every_summary_column_is_documented():
+    from videor2.diagnostics import metrics as M
+
+    text = (DOC.parent / "REPORT.md").read_text(encoding="utf-8")
+    missing = [m.name for m in M.metrics() if f"`{m.name}`" not in text]
+    assert not missing, f"summary.csv columns without a line in docs/REPORT.md: {missing}"

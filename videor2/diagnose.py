@@ -6,9 +6,12 @@ Stages, each writing its files before the next starts (all under --out):
                  attention during generation (model_logs/attention/<task>/<doc>.npz).
   2. attention   per-sample VAS statistics from those sidecars; with --from-logs (outputs made
                  elsewhere, e.g. by vLLM) and --pretrained, by teacher forcing instead.
+     With --counterfactual/--ablate-prompt, the same documents (or the first --counterfactual-limit
+                 of each benchmark) again under each variant, into variants/<name>/ (same files).
   3. judge       think-answer consistency and judged grounding (rules or an LLM judge);
                  finished records are appended to records.jsonl.
-  4. report      summary.csv, samples.csv/jsonl, figures/, index.html.
+  4. report      summary.csv, samples.csv/jsonl, figures/, index.html (variants joined per sample:
+                 the Video reliance section).
 Kill it anywhere and rerun with --resume: finished documents are never redone.
 """
 
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from videor2.jsonl import iter_jsonl
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS
+from videor2.models.variants import COUNTERFACTUALS
 from videor2.paths import DATA_ENV, use_data_root
 from videor2.records import RecordLog, SampleRecord, VasStats, read_records
 from videor2.tasks.registry import GROUP_TASKS, benchmark, benchmark_of, task_name
@@ -66,6 +70,14 @@ def add_arguments(parser) -> None:
     s.add_argument("--no-judge", action="store_true", help="skip think-answer consistency and judged grounding")
     s.add_argument("--attention-layers", default="-1", help="decoder layers for VAS (default -1: the last)")
     s.add_argument("--chunk", type=int, default=4, help="documents per generation chunk (the resume granularity)")
+    c = parser.add_argument_group("video reliance (README: Does the reasoning need the video?)")
+    c.add_argument("--counterfactual", default="", metavar="LIST",
+                   help=f"comma list of frame counterfactuals to run beside the real video: {', '.join(COUNTERFACTUALS)} "
+                        f"(one extra generation pass each)")
+    c.add_argument("--ablate-prompt", action="store_true",
+                   help="also run the direct prompt (no think post-prompt, the answer only) on the same frames")
+    c.add_argument("--counterfactual-limit", type=int, default=None, metavar="N",
+                   help="run the variants on the first N documents of each benchmark only (default: all the run's)")
     o = parser.add_argument_group("output")
     o.add_argument("--out", default=None, help="run folder (default reports/<model>-<protocol>)")
     o.add_argument("--resume", action="store_true", help="continue a run in --out, skipping finished documents")
@@ -101,6 +113,8 @@ class RunPlan:
     from_logs: Path | None = None     # skip generation: read this lmms-eval output folder
     judge: str | None = "rules"       # None: --no-judge
     title: str = ""
+    variants: tuple[str, ...] = ()    # counterfactual variants beside the real run (models/variants.py)
+    variant_limit: int | None = None  # documents per benchmark the variants run on
 
     @classmethod
     def from_args(cls, args) -> "RunPlan":
@@ -115,6 +129,12 @@ class RunPlan:
         if args.from_logs and not Path(args.from_logs).is_dir():
             raise DiagnoseError(f"--from-logs folder not found: {args.from_logs}")
         label = "tiny" if tiny else (Path(pretrained).name if pretrained else model)
+        variants = _variants(args.counterfactual, args.ablate_prompt)
+        if variants and args.from_logs:
+            raise DiagnoseError("--counterfactual/--ablate-prompt generate again: not with --from-logs (run the "
+                                "variants with lmms-eval --model_args counterfactual=...,prompt=direct instead)")
+        if args.counterfactual_limit is not None and args.counterfactual_limit < 1:
+            raise DiagnoseError("--counterfactual-limit must be at least 1")
         return cls(model=model, pretrained=pretrained, protocol=args.protocol, data=data, tasks=tuple(_tasks(args.tasks)),
                    out=Path(args.out or Path("reports") / f"{model}-{args.protocol}"), label=label, tiny=tiny,
                    limit=args.limit, shard=_shard(args.shard), chunk=args.chunk, batch_size=args.batch_size,
@@ -122,7 +142,12 @@ class RunPlan:
                    max_new_tokens=args.max_new_tokens, extra_model_args=args.model_args,
                    from_logs=Path(args.from_logs) if args.from_logs else None,
                    judge=None if args.no_judge else args.judge,
-                   title=args.title or f"{label} ({model}, {args.protocol} protocol)")
+                   title=args.title or f"{label} ({model}, {args.protocol} protocol)",
+                   variants=variants, variant_limit=args.counterfactual_limit)
+
+    def variant_dir(self, variant: str | None) -> Path:
+        """Where a generation pass writes: the run folder itself, or variants/<name>/ in it."""
+        return self.out if variant is None else self.out / "variants" / variant
 
     def model_args(self) -> str:
         """The lmms-eval model_args string of the generation stage."""
@@ -140,6 +165,7 @@ class RunPlan:
     def run_info(self) -> dict:
         return {"model": self.label, "adapter": self.model, "pretrained": self.pretrained, "protocol": self.protocol,
                 "tasks": list(self.tasks), "limit": self.limit, "judge": self.judge,
+                "variants": list(self.variants), "variant_limit": self.variant_limit,
                 "data": str(self.data) if self.data else "hub", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
@@ -154,6 +180,14 @@ def _tasks(spec: str) -> list[str]:
             except ValueError as exc:
                 raise DiagnoseError(str(exc)) from None
     return list(dict.fromkeys(out))
+
+
+def _variants(spec: str, ablate_prompt: bool) -> tuple[str, ...]:
+    names = [v.strip() for v in (spec or "").split(",") if v.strip()]
+    unknown = [v for v in names if v not in COUNTERFACTUALS]
+    if unknown:
+        raise DiagnoseError(f"unknown counterfactual {', '.join(unknown)}; choose from {', '.join(COUNTERFACTUALS)}")
+    return tuple(dict.fromkeys(names + (["direct"] if ablate_prompt else [])))
 
 
 def _shard(spec: str | None) -> tuple[int, int] | None:
@@ -217,7 +251,17 @@ def _doc_range(n: int, limit: int | None, shard) -> range:
     return range(i * n // k, (i + 1) * n // k)
 
 
+def _variant_docs(n: int, plan: RunPlan) -> list[int]:
+    """The documents a variant pass answers: the first --counterfactual-limit of the run's documents
+    (the same ones however the run is sharded), within this shard."""
+    chosen = list(_doc_range(n, plan.limit, None))[:plan.variant_limit or None]
+    mine = set(_doc_range(n, plan.limit, plan.shard))
+    return [i for i in chosen if i in mine]
+
+
 def generate(plan: RunPlan) -> list[SampleRecord]:
+    """The real run's generation, then each variant's (one loaded model for all); returns the real
+    run's records. Every pass skips the documents its own generation log already holds."""
     from lmms_eval.evaluator import simple_evaluate
     from lmms_eval.models import get_model
     from lmms_eval.tasks import TaskManager
@@ -227,29 +271,52 @@ def generate(plan: RunPlan) -> list[SampleRecord]:
     from videor2.plugin import _register_task_folder
 
     suffix = "" if plan.shard is None else f".shard-{plan.shard[0]}-of-{plan.shard[1]}"
-    log = RecordLog(plan.out / f"generation{suffix}.jsonl")
-    done = {r.key for r in _read_generation(plan.out)}
-    work = []
-    for task, n in document_counts(plan).items():
-        docs = [i for i in _doc_range(n, plan.limit, plan.shard) if (benchmark_of(task), str(i)) not in done]
-        for start in range(0, len(docs), plan.chunk):
-            chunk = docs[start:start + plan.chunk]
-            work.append((task, chunk[0], chunk[-1] + 1))
-    if not work:
-        return _read_generation(plan.out)
-    _register_task_folder()
-    lm = get_model(plan.model).create_from_arg_string(plan.model_args(), {"batch_size": plan.batch_size,
-                                                                          "device": plan.device})
-    tm = TaskManager("ERROR")
-    with tqdm(total=sum(b - a for _, a, b in work), desc="generation", unit="doc") as bar:
-        for task, start, end in work:
-            res = simple_evaluate(model=lm, tasks=[task], limit=end - start, offset=start, log_samples=True,
-                                  task_manager=tm, verbosity="ERROR", bootstrap_iters=0)
-            rows = (res or {}).get("samples", {}).get(task, [])
-            log.append(record_from_log_row(task, row, plan.label) for row in rows
-                       if (benchmark_of(task), str(row["doc_id"])) not in log)
-            bar.update(end - start)
+    counts = document_counts(plan)
+    passes = []  # (variant, log, work)
+    for variant in (None, *plan.variants):
+        out = plan.variant_dir(variant)
+        log = RecordLog(out / f"generation{suffix}.jsonl")
+        done = {r.key for r in _read_generation(out)}
+        work = []
+        for task, n in counts.items():
+            docs = _doc_range(n, plan.limit, plan.shard) if variant is None else _variant_docs(n, plan)
+            docs = [i for i in docs if (benchmark_of(task), str(i)) not in done]
+            for start in range(0, len(docs), plan.chunk):
+                chunk = docs[start:start + plan.chunk]
+                work.append((task, chunk[0], chunk[-1] + 1))
+        if work:
+            passes.append((variant, log, work))
+    if passes:
+        _register_task_folder()
+        lm = get_model(plan.model).create_from_arg_string(plan.model_args(), {"batch_size": plan.batch_size,
+                                                                              "device": plan.device})
+        tm = TaskManager("ERROR")
+    for variant, log, work in passes:
+        if plan.variants:  # one loaded model, switched between the passes
+            lm.set_variant(counterfactual=None if variant in (None, "direct") else variant,
+                           prompt="direct" if variant == "direct" else "think",
+                           log_dir=str(plan.variant_dir(variant) / "model_logs"))
+        desc = "generation" if variant is None else f"generation ({variant})"
+        with tqdm(total=sum(b - a for _, a, b in work), desc=desc, unit="doc") as bar:
+            for task, start, end in work:
+                res = simple_evaluate(model=lm, tasks=[task], limit=end - start, offset=start, log_samples=True,
+                                      task_manager=tm, verbosity="ERROR", bootstrap_iters=0)
+                rows = (res or {}).get("samples", {}).get(task, [])
+                log.append(record_from_log_row(task, row, plan.label) for row in rows
+                           if (benchmark_of(task), str(row["doc_id"])) not in log)
+                bar.update(end - start)
     return _read_generation(plan.out)
+
+
+def read_variants(plan: RunPlan) -> dict[str, list[SampleRecord]]:
+    """Every variant generated in the run folder (also those of an earlier invocation), with their
+    attention statistics."""
+    out = {}
+    for folder in sorted((plan.out / "variants").glob("*")):
+        records = _read_generation(folder)
+        if records:
+            out[folder.name] = attach_attention(records, plan, run_dir=folder, teacher_forcing=False)
+    return out
 
 
 def document_counts(plan: RunPlan) -> dict[str, int]:
@@ -299,13 +366,16 @@ def from_logs(plan: RunPlan) -> list[SampleRecord]:
 
 # ---------------------------------------------------------------- stage 2: attention
 
-def attach_attention(records: list[SampleRecord], plan: RunPlan) -> list[SampleRecord]:
-    """Fill `vas_attention` from sidecars; compute missing ones by teacher forcing when possible."""
+def attach_attention(records: list[SampleRecord], plan: RunPlan, run_dir: Path | None = None,
+                     teacher_forcing: bool = True) -> list[SampleRecord]:
+    """Fill `vas_attention` from the sidecars of a generation pass (`run_dir`: the run folder or a
+    variant's); compute missing ones by teacher forcing when possible (the real run)."""
     from videor2.diagnostics import vas_store
 
     if not plan.attention:
         return records
-    att_dir = plan.out / "model_logs" / "attention"
+    run_dir = run_dir or plan.out
+    att_dir = run_dir / "model_logs" / "attention"
     missing = []
     for rec in records:
         if rec.status != "ok":
@@ -316,7 +386,7 @@ def attach_attention(records: list[SampleRecord], plan: RunPlan) -> list[SampleR
                                                    sidecar=str(path.relative_to(plan.out)))
         else:
             missing.append(rec)
-    if missing and plan.from_logs and plan.pretrained and plan.model != "replay":
+    if missing and teacher_forcing and plan.from_logs and plan.pretrained and plan.model != "replay":
         _teacher_force(missing, plan, att_dir)
     return records
 
@@ -375,20 +445,25 @@ def judge_records(records: list[SampleRecord], judge, plan: RunPlan) -> list[Sam
 
 
 def report(records: list[SampleRecord], plan: RunPlan):
+    from videor2.diagnostics.reliance import attach_variants
     from videor2.diagnostics.summary import summarize
     from videor2.reports.html import write_report
 
+    attach_variants(records, read_variants(plan))
     summary = summarize(records)
     index = write_report(plan.out, records, summary, title=plan.title, model_name=plan.label, vas_root=plan.out)
     return summary, index
 
 
 def print_summary(summary, index: Path) -> None:
-    from videor2.diagnostics.metrics import console_table
+    from videor2.diagnostics.metrics import RELIANCE_CONSOLE, console_table, has_variants
     from videor2.diagnostics.summary import tac_judge_note
 
     print(console_table(summary))
     print(tac_judge_note(summary))
+    if has_variants(summary):
+        print("\nVideo reliance (variants answered on the same documents; points of accuracy):")
+        print(console_table(summary, names=RELIANCE_CONSOLE))
     print(f"\nreport: {index}")
 
 

@@ -90,6 +90,26 @@ class JudgeVerdict:
         return (self.grounding or {}).get("rationale")
 
 
+@dataclass
+class VariantResult:
+    """The same document answered under a counterfactual input (models/variants.py): what the
+    model answered and how it scored, joined to the real run's record by (benchmark, doc_id)."""
+
+    status: str = "ok"
+    response: str = ""
+    pred: Any = None                 # robust reading of the answer (flips compare these)
+    score: float | None = None
+    ref_pred: Any = None
+    ref_score: float | None = None   # reference score (variant accuracy)
+    vas_attention: float | None = None  # mean VAS-attention under the variant (None: not recorded)
+
+    @classmethod
+    def from_record(cls, rec: "SampleRecord") -> "VariantResult":
+        vas = rec.vas_attention.mean if rec.vas_attention is not None else None
+        return cls(status=rec.status, response=rec.response, pred=rec.pred, score=rec.score, ref_pred=rec.ref_pred,
+                   ref_score=rec.ref_score, vas_attention=vas)
+
+
 def natural_key(doc_id) -> tuple:
     """Sort key of a doc_id: digit runs compare as numbers ("2" before "10", "q2" before "q10")."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -134,6 +154,8 @@ class SampleRecord:
     vas_attention: VasStats | None = None
     # judged visual grounding (0-10) and everything the judge returned
     judge: JudgeVerdict | None = None
+    # the same document under counterfactual inputs: variant name -> result (joined at report time)
+    variants: dict[str, VariantResult] = field(default_factory=dict)
     # overall state of this record: "ok" or the first failing stage's status
     status: str = "ok"
     error: str | None = None
@@ -146,6 +168,8 @@ class SampleRecord:
             value = VasStats.from_dict(value)
         elif name == "judge" and isinstance(value, dict):
             value = JudgeVerdict.from_dict(value)
+        elif name == "variants":
+            value = {k: _from_dict(VariantResult, v) if isinstance(v, dict) else v for k, v in (value or {}).items()}
         object.__setattr__(self, name, value)
 
     @property
