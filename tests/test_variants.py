@@ -132,6 +132,11 @@ def test_tiny_model_receives_other_pixels_at_the_same_video_tokens(tiny_backend,
     got = tiny_backend.inputs([text_only])
     assert (got["input_ids"] == video_token).sum() == 0 and "pixel_values_videos" not in got
     assert "<|vision_start|>" not in tiny_backend.prompt(text_only)
+    from videor2.models.vllm_backend import vllm_inputs
+
+    assert vllm_inputs(text_only, tiny_backend.processor) == {"prompt": tiny_backend.prompt(text_only)}
+    shuffled = vllm_inputs(cf, tiny_backend.processor)  # the vLLM backend gets the shuffled frames as they are
+    assert shuffled["multi_modal_data"]["video"] is cf.video.frames and shuffled["prompt"] == tiny_backend.prompt(real)
 
 
 # ---------------------------------------------------------------- paired metrics

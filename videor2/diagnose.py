@@ -277,15 +277,15 @@ def generate(plan: RunPlan) -> list[SampleRecord]:
         out = plan.variant_dir(variant)
         log = RecordLog(out / f"generation{suffix}.jsonl")
         done = {r.key for r in _read_generation(out)}
-        work = []
+        ranges = []
         for task, n in counts.items():
             docs = _doc_range(n, plan.limit, plan.shard) if variant is None else _variant_docs(n, plan)
             docs = [i for i in docs if (benchmark_of(task), str(i)) not in done]
             for start in range(0, len(docs), plan.chunk):
                 chunk = docs[start:start + plan.chunk]
-                work.append((task, chunk[0], chunk[-1] + 1))
-        if work:
-            passes.append((variant, log, work))
+                ranges.append((task, chunk[0], chunk[-1] + 1))
+        if ranges:
+            passes.append((variant, log, _calls(ranges, plan.chunk)))
     if passes:
         _register_task_folder()
         lm = get_model(plan.model).create_from_arg_string(plan.model_args(), {"batch_size": plan.batch_size,
@@ -297,15 +297,29 @@ def generate(plan: RunPlan) -> list[SampleRecord]:
                            prompt="direct" if variant == "direct" else "think",
                            log_dir=str(plan.variant_dir(variant) / "model_logs"))
         desc = "generation" if variant is None else f"generation ({variant})"
-        with tqdm(total=sum(b - a for _, a, b in work), desc=desc, unit="doc") as bar:
-            for task, start, end in work:
-                res = simple_evaluate(model=lm, tasks=[task], limit=end - start, offset=start, log_samples=True,
+        with tqdm(total=sum(len(tasks) * (b - a) for tasks, a, b in work), desc=desc, unit="doc") as bar:
+            for tasks, start, end in work:
+                res = simple_evaluate(model=lm, tasks=list(tasks), limit=end - start, offset=start, log_samples=True,
                                       task_manager=tm, verbosity="ERROR", bootstrap_iters=0)
-                rows = (res or {}).get("samples", {}).get(task, [])
-                log.append(record_from_log_row(task, row, plan.label) for row in rows
-                           if (benchmark_of(task), str(row["doc_id"])) not in log)
-                bar.update(end - start)
+                for task in tasks:
+                    rows = (res or {}).get("samples", {}).get(task, [])
+                    log.append(record_from_log_row(task, row, plan.label) for row in rows
+                               if (benchmark_of(task), str(row["doc_id"])) not in log)
+                bar.update(len(tasks) * (end - start))
     return _read_generation(plan.out)
+
+
+def _calls(ranges: list[tuple[str, int, int]], chunk: int) -> list[tuple[tuple[str, ...], int, int]]:
+    """lmms-eval calls for (task, start, end) document ranges: tasks with the same range share a call
+    (each call builds its tasks anew, seconds each) as long as it holds at most `chunk` documents,
+    which stays the resume granularity."""
+    calls: list[tuple[tuple[str, ...], int, int]] = []
+    for task, start, end in ranges:
+        if calls and calls[-1][1:] == (start, end) and (len(calls[-1][0]) + 1) * (end - start) <= chunk:
+            calls[-1] = ((*calls[-1][0], task), start, end)
+        else:
+            calls.append(((task,), start, end))
+    return calls
 
 
 def read_variants(plan: RunPlan) -> dict[str, list[SampleRecord]]:
