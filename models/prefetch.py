@@ -208,7 +208,9 @@ class PipelineStats:
 
     def as_dict(self) -> dict:
         with self._lock:
-            decodes, model = _union(self._decodes), _union(self._model)
+            # kept merged, so a long run (diagnose calls generate_until per chunk) holds few intervals
+            decodes = self._decodes = _union(self._decodes)
+            model = self._model = _union(self._model)
             return {"wall_s": round(self.wall_s, 3), "decodes": self.decodes, "decode_s": round(self.decode_s, 3),
                     "decode_wall_s": round(_length(decodes), 3), "wait_s": round(self.wait_s, 3),
                     "model_s": round(_length(model), 3), "overlap_s": round(_intersection(decodes, model), 3)}
