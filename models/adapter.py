@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from videor2.errors import VideoError, error_response
 from videor2.jsonl import append_jsonl
 from videor2.models import requests as rq
 from videor2.models.checkpoint import check_checkpoint
+from videor2.models.frame_cache import open_frame_cache
+from videor2.models.prefetch import Decode, DecodeAhead, PipelineStats, summary_line, write_stats
 from videor2.models.profiles import DEFAULT_PROTOCOL, PROTOCOLS, get_profile
 from videor2.models.variants import apply_counterfactual, check_counterfactual, check_prompt_mode
 from videor2.tasks.common.scoring import AnswerKey
@@ -65,7 +68,7 @@ class ReasoningVideoLM(lmms):
                  vision_chunk_groups=1, tensor_parallel_size=1, gpu_memory_utilization=0.9,
                  max_model_len=32768, seed=0, record_attention=False, attention_layers="-1",
                  attention_heads="mean", log_dir: str | None = None, counterfactual=None, prompt="think",
-                 **kwargs):
+                 decode_ahead=8, decode_workers=4, frame_cache="on", frame_cache_max_gb=None, **kwargs):
         super().__init__()
         self.profile = get_profile(self.PROFILE)
         if protocol not in PROTOCOLS:
@@ -74,6 +77,10 @@ class ReasoningVideoLM(lmms):
         self.pretrained = check_checkpoint(pretrained or self.profile.hub_id)
         self.batch_size_per_gpu = max(1, int(batch_size or 1))
         self.video_backend = video_backend
+        # decode-ahead and the frame cache (models/prefetch.py, models/frame_cache.py)
+        self.decode_ahead, self.decode_workers = max(0, int(decode_ahead)), max(1, int(decode_workers))
+        self.frame_cache = open_frame_cache(frame_cache, frame_cache_max_gb)
+        self.pipeline, self._ahead = PipelineStats(), None
         self.overrides = {
             "fps": _opt_float(fps), "max_frames": _opt_int(max_num_frames), "min_frames": _opt_int(min_frames),
             "min_pixels": _opt_int(min_pixels), "max_pixels": _opt_int(max_pixels), "total_pixels": _opt_int(total_pixels),
@@ -121,6 +128,7 @@ class ReasoningVideoLM(lmms):
         self.log_dir = log_dir
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.generation_log = self.log_dir / ("generation.jsonl" if self.world_size == 1 else f"generation.rank{self.rank}.jsonl")
+        self.pipeline_log = self.log_dir / ("pipeline.json" if self.world_size == 1 else f"pipeline.rank{self.rank}.json")
         if getattr(self, "probe", None) is not None:
             self.probe.out_dir = self.log_dir / "attention"
             self.probe.out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +140,7 @@ class ReasoningVideoLM(lmms):
         self.prompt_mode = check_prompt_mode(prompt)
         if log_dir is not None:
             self._set_log_dir(Path(log_dir))
+            self.pipeline = PipelineStats()  # each log folder's pipeline.json describes its own pass
 
     def _setup_parallel(self, device):
         import torch
@@ -166,13 +175,56 @@ class ReasoningVideoLM(lmms):
         for i in set(range(len(requests))) - set(real):
             outputs[i] = ""
         bar = tqdm(total=len(real), desc=f"{self.PROFILE} generating", disable=self.rank != 0)
-        for start in range(0, len(real), self.batch_size_per_gpu):
-            chunk = real[start:start + self.batch_size_per_gpu]
-            for i, text in zip(chunk, self._answer([requests[i] for i in chunk])):
-                outputs[i] = text
-            bar.update(len(chunk))
+        # round 1 of the next requests decodes while the model answers these (a whole batch at once)
+        ahead = max(self.decode_ahead, self.batch_size_per_gpu) if self.decode_ahead else 0
+        with DecodeAhead([self._first_decode(requests[i]) for i in real], ahead=ahead, workers=self.decode_workers,
+                         cache=self.frame_cache, stats=self.pipeline) as self._ahead:
+            for start in range(0, len(real), self.batch_size_per_gpu):
+                chunk = real[start:start + self.batch_size_per_gpu]
+                for i, text in zip(chunk, self._answer([requests[i] for i in chunk])):
+                    outputs[i] = text
+                bar.update(len(chunk))
+        self._ahead = None
         bar.close()
+        self._report_pipeline()
         return outputs
+
+    def _first_decode(self, req) -> Decode | None:
+        """What `_answer` will decode for round 1 of `req` (None: no video, or text_only)."""
+        doc_to_visual, doc_id, task, split = req.args[2:6]
+        visuals = doc_to_visual(self.task_dict[task][split][doc_id])
+        if not visuals or self.counterfactual == "text_only":
+            return None
+        frames = rq.frame_settings(self.profile, self.protocol, self.overrides, benchmark_label(task))
+        return Decode.of(str(visuals[0]), self.protocol, frames, self.video_backend)
+
+    def _sampled(self, r, frames: dict, windows) -> None:
+        """Give request `r` its frames: round 1's from decode-ahead, others decoded now (later rounds
+        depend on the previous round's output), through the frame cache. Raises VideoError."""
+        start = time.perf_counter()
+        try:
+            if r.round == 1 and self._ahead is not None:
+                video = self._ahead.take(Decode.of(r.video_path, self.protocol, frames, self.video_backend))
+                if video is not None:
+                    r.video = video
+                    return
+            try:
+                rq.sample(r, self.protocol, frames, key_windows=windows, backend=self.video_backend,
+                          cache=self.frame_cache)
+            finally:
+                self.pipeline.decoded(start, time.perf_counter())
+        finally:
+            self.pipeline.waited(time.perf_counter() - start)
+
+    def _report_pipeline(self) -> None:
+        """Decode and model time so far, to <log_dir>/pipeline.json and one log line."""
+        stats = {**self.pipeline.as_dict(), "decode_ahead": self.decode_ahead, "decode_workers": self.decode_workers,
+                 "cache": self.frame_cache.info() if self.frame_cache is not None else None}
+        write_stats(self.pipeline_log, stats)
+        if self.rank == 0:
+            from loguru import logger
+
+            logger.info(summary_line(stats))
 
     def _answer(self, reqs) -> list[str]:
         """Answer a batch of lmms-eval instances through all perception rounds."""
@@ -207,7 +259,7 @@ class ReasoningVideoLM(lmms):
                     continue
                 try:
                     frames = rq.frame_settings(self.profile, self.protocol, self.overrides, s["benchmark"])
-                    rq.sample(r, self.protocol, frames, key_windows=s["windows"], backend=self.video_backend)
+                    self._sampled(r, frames, s["windows"])
                 except VideoError as exc:
                     s["result"], s["status"] = error_response("video_error", str(exc)), "video_error"
                     self._no_attention(s, "video_error", str(exc))
@@ -270,9 +322,13 @@ class ReasoningVideoLM(lmms):
         return results
 
     def _backend_generate(self, built, record: bool):
-        if self.probe is not None and record and self.counterfactual != "text_only":
-            return self.probe.generate(built)
-        return self.backend.generate(built)
+        start = time.perf_counter()
+        try:
+            if self.probe is not None and record and self.counterfactual != "text_only":
+                return self.probe.generate(built)
+            return self.backend.generate(built)
+        finally:
+            self.pipeline.generated(start, time.perf_counter())
 
     def _round_log(self, r, gen) -> dict:
         v = r.video

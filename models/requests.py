@@ -92,9 +92,12 @@ def frame_settings(profile: ModelProfile, protocol: str, overrides: dict, benchm
     return settings
 
 
-def sample(request: VideoRequest, protocol: str, frames: dict, key_windows=None, backend: str = "auto") -> VideoRequest:
-    """Decode the request's frames (raises videor2.errors.VideoError on a bad video)."""
-    request.video = sample_video(request.video_path, protocol=protocol, key_windows=key_windows, backend=backend, **frames)
+def sample(request: VideoRequest, protocol: str, frames: dict, key_windows=None, backend: str = "auto",
+           cache=None) -> VideoRequest:
+    """Decode the request's frames (raises videor2.errors.VideoError on a bad video); with `cache`
+    (a models.frame_cache.FrameCache), a stored decode of the same file and settings when it has one."""
+    decode = sample_video if cache is None else cache.sample_video
+    request.video = decode(request.video_path, protocol=protocol, key_windows=key_windows, backend=backend, **frames)
     return request
 
 

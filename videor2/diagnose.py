@@ -55,6 +55,7 @@ def add_arguments(parser) -> None:
     g.add_argument("--max-new-tokens", type=int, default=None, help="override the tasks' max_new_tokens")
     g.add_argument("--batch-size", type=int, default=1)
     g.add_argument("--device", default=None)
+    g.add_argument("--no-frame-cache", action="store_true", help="decode every video afresh (frame_cache=off)")
     d = parser.add_argument_group("data")
     d.add_argument("--tasks", default="videor2_suite", help="videor2_suite, videor2_generic, videor2_reasoning or a comma list")
     d.add_argument("--limit", type=int, default=None, help="at most N documents per benchmark")
@@ -110,6 +111,7 @@ class RunPlan:
     attention_layers: str = "-1"
     max_new_tokens: int | None = None
     extra_model_args: str = ""
+    frame_cache: bool = True          # the adapters' disk cache of decoded frames
     from_logs: Path | None = None     # skip generation: read this lmms-eval output folder
     judge: str | None = "rules"       # None: --no-judge
     title: str = ""
@@ -140,6 +142,7 @@ class RunPlan:
                    limit=args.limit, shard=_shard(args.shard), chunk=args.chunk, batch_size=args.batch_size,
                    device=args.device, attention=not args.no_attention, attention_layers=args.attention_layers,
                    max_new_tokens=args.max_new_tokens, extra_model_args=args.model_args,
+                   frame_cache=not args.no_frame_cache,
                    from_logs=Path(args.from_logs) if args.from_logs else None,
                    judge=None if args.no_judge else args.judge,
                    title=args.title or f"{label} ({model}, {args.protocol} protocol)",
@@ -158,6 +161,8 @@ class RunPlan:
                 parts += ["record_attention=true", f"attention_layers={self.attention_layers.replace(',', ';')}"]
             if self.max_new_tokens:
                 parts.append(f"max_new_tokens={self.max_new_tokens}")
+            if not self.frame_cache:
+                parts.append("frame_cache=off")
         if self.extra_model_args:
             parts.append(self.extra_model_args)
         return ",".join(parts)
@@ -505,12 +510,20 @@ def run(args) -> int:
         return 2
     plan.out.mkdir(parents=True, exist_ok=True)
     use_data_root(plan.data)  # the tasks lmms-eval builds in this process read this mirror
-    (plan.out / "run_info.json").write_text(json.dumps(plan.run_info(), indent=1))
+    info = plan.run_info()
+    (plan.out / "run_info.json").write_text(json.dumps(info, indent=1))
     try:
         records = from_logs(plan) if plan.from_logs else generate(plan)
     except DiagnoseError as exc:
         print(f"diagnose: {exc}", file=sys.stderr)
         return 2
+    from videor2.models.prefetch import read_stats, summary_line
+
+    pipeline = read_stats(plan.out / "model_logs")  # decode / model time of the generation (adapters)
+    variant_pipelines = {v: p for v in plan.variants if (p := read_stats(plan.variant_dir(v) / "model_logs"))}
+    if pipeline is not None or variant_pipelines:
+        info.update(pipeline=pipeline, **({"pipeline_variants": variant_pipelines} if variant_pipelines else {}))
+        (plan.out / "run_info.json").write_text(json.dumps(info, indent=1))
     records = attach_attention(records, plan)
     if plan.shard is not None:
         print(f"shard {args.shard} generated {len(records)} records in total so far; when every shard is done, "
@@ -519,4 +532,6 @@ def run(args) -> int:
     records = judge_records(records, judge, plan)
     summary, index = report(records, plan)
     print_summary(summary, index)
+    if pipeline is not None:
+        print(summary_line(pipeline))
     return 0
