@@ -58,3 +58,20 @@ def find_one(root: Path, pattern: str) -> Path:
     hits = sorted(root.rglob(pattern))
     assert hits, f"no {pattern} under {root}"
     return hits[-1]
+
+
+def kill_once_written(args: list[str], cwd: Path, watched: Path, timeout: float = 600) -> None:
+    """Start `args`, SIGKILL it as soon as `watched` holds a complete line (a run killed mid-stage)."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if watched.exists() and watched.read_text().count("\n") >= 1:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_lmms_eval
+from conftest import REPO, kill_once_written, run_lmms_eval
 from videor2.tasks.registry import BENCHMARKS
 
 pytestmark = pytest.mark.slow
@@ -66,17 +64,8 @@ def test_kill_during_judging_then_resume_gives_the_same_summary(tmp_path, judge_
     diagnose(*common, "--out", str(ref), cwd=tmp_path)
 
     run = tmp_path / "killed"
-    proc = subprocess.Popen([*DIAGNOSE, *common, "--out", str(run)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     records = run / "records.jsonl"
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if records.exists() and records.read_text().count("\n") >= 1:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_once_written([*DIAGNOSE, *common, "--out", str(run)], tmp_path, records, timeout=300)
     generated = (run / "generation.jsonl").read_text().count("\n")
     judged = records.read_text().count("\n")
     assert generated == 10 and 1 <= judged < 10  # killed after generation, during judging

@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, find_one, run_lmms_eval
+from conftest import REPO, find_one, kill_once_written, run_lmms_eval
 from videor2.diagnostics import metrics as M
 from videor2.diagnostics.summary import summarize
 from videor2.models.sampler import SampledVideo
@@ -234,17 +232,8 @@ def test_killed_run_with_variants_resumes_without_redoing_documents(tmp_path):
     args = ["--tasks", "videor2_tempcompass,videor2_videomathqa", "--limit", "2", "--max-new-tokens", "6",
             "--chunk", "1", "--counterfactual", "blank,shuffle"]
     run = tmp_path / "run"
-    proc = subprocess.Popen([*DIAGNOSE, *args, "--out", str(run)], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     blank = run / "variants" / "blank" / "generation.jsonl"
-    deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None:
-        if blank.exists() and blank.read_text().count("\n") >= 1:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_once_written([*DIAGNOSE, *args, "--out", str(run)], tmp_path, blank)
     finished = {(json.loads(x)["benchmark"], json.loads(x)["doc_id"]) for x in blank.read_text().splitlines()}
     assert 1 <= len(finished) < 4
     diagnose(*args, "--out", str(run), "--resume", cwd=tmp_path)
