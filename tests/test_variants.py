@@ -225,6 +225,9 @@ def test_variant_limit_and_bad_arguments(tmp_path):
     bad = diagnose("--model", "replay", "--data", "fixtures", "--counterfactual", "noise", "--out",
                    str(tmp_path / "bad"), cwd=tmp_path, check=False)
     assert bad.returncode == 2 and "unknown counterfactual noise" in bad.stderr
+    bad = diagnose("--model", "replay", "--data", "fixtures", "--counterfactual-limit", "2", "--out",
+                   str(tmp_path / "bad2"), cwd=tmp_path, check=False)
+    assert bad.returncode == 2 and "needs --counterfactual" in bad.stderr
 
 
 @pytest.mark.slow

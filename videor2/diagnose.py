@@ -135,6 +135,8 @@ class RunPlan:
         if variants and args.from_logs:
             raise DiagnoseError("--counterfactual/--ablate-prompt generate again: not with --from-logs (run the "
                                 "variants with lmms-eval --model_args counterfactual=...,prompt=direct instead)")
+        if args.counterfactual_limit is not None and not variants:
+            raise DiagnoseError("--counterfactual-limit needs --counterfactual or --ablate-prompt")
         if args.counterfactual_limit is not None and args.counterfactual_limit < 1:
             raise DiagnoseError("--counterfactual-limit must be at least 1")
         return cls(model=model, pretrained=pretrained, protocol=args.protocol, data=data, tasks=tuple(_tasks(args.tasks)),
