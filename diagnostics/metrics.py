@@ -349,6 +349,9 @@ for _v, _label in VARIANT_LABELS.items():
     register(Metric(f"flip_{_v}", f"Flip rate ({_label})",
                     f"Percent of paired samples whose answer with {_label} differs from the real run's answer "
                     f"(parsed answers compared). _lo/_hi: 95 % interval.", value=R.flip(_v), html=False))
+register(Metric("vas_attention_cf_real", "VAS-attention (variant samples)",
+                "The real run's VAS-attention on the variant samples (the base the variants' VAS-attention is "
+                "compared with). _lo/_hi: 95 % interval.", value=R.real_vas, html=False))
 for _v in ("blank", "shuffle", "reverse", "static", "direct"):
     register(Metric(f"vas_attention_{_v}", f"VAS-attention ({VARIANT_LABELS[_v]})",
                     f"VAS-attention of the samples answered with {VARIANT_LABELS[_v]} (does attention stay on "

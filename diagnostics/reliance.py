@@ -54,6 +54,12 @@ def real_accuracy(rec: SampleRecord) -> float:
     return _percent(rec.ref_score)
 
 
+def real_vas(rec: SampleRecord) -> float:
+    """The real run's VAS-attention on the samples that have at least one paired variant."""
+    att = rec.vas_attention.mean if rec.vas_attention is not None and has_pair(rec) else None
+    return float(att) if isinstance(att, (int, float)) and math.isfinite(att) else NAN
+
+
 def variant_accuracy(variant: str):
     def value(rec: SampleRecord) -> float:
         v = paired(rec, variant)

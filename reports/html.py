@@ -291,7 +291,7 @@ def reliance_view(records: list, summary: pd.DataFrame, max_samples: int = MAX_L
     acc = ["cf_n", "acc_cf_real", *(f"acc_{v}" for v in present),
            *(name for name, v, _, _ in M.RELIANCE if v in present),
            *(["answer_fixed_no_video"] if set(present) & set(VIDEOLESS) else [])]
-    vas = ["vas_attention", *(f"vas_attention_{v}" for v in present if f"vas_attention_{v}" in summary.columns)]
+    vas = ["vas_attention_cf_real", *(f"vas_attention_{v}" for v in present if f"vas_attention_{v}" in summary.columns)]
     fixed = [r for r in records if R.answer_fixed_without_video(r) == 100.0]
     listed = []
     for r in fixed[:max_samples]:

@@ -162,6 +162,7 @@ def test_reliance_metrics_are_paired_per_sample():
     assert row["flip_blank"] == pytest.approx(200 / 3) and row["flip_shuffle"] == pytest.approx(50.0)
     assert row["answer_fixed_no_video"] == pytest.approx(100 / 3)  # only doc 1 keeps its answer on blank frames
     assert row["video_reliance_lo"] <= row["video_reliance"] <= row["video_reliance_hi"]
+    assert math.isnan(row["vas_attention_cf_real"])  # no attention recorded: missing, not 0
     assert math.isnan(row["think_gain"]) and math.isnan(row["acc_text_only"])  # not run: missing, not 0
 
 
@@ -172,6 +173,17 @@ def test_the_readme_worked_example():
     row = summarize(recs).set_index("benchmark").loc["tempcompass"]
     assert (row["acc_cf_real"], row["acc_blank"], row["video_reliance"]) == (75.0, 50.0, 25.0)
     assert (row["flip_blank"], row["answer_fixed_no_video"]) == (25.0, 75.0)
+
+
+def test_variant_vas_is_compared_on_the_same_samples():
+    from videor2.records import VasStats
+
+    paired = _rec(0, 1.0, "A", {"blank": {"pred": "A", "ref_score": 1.0, "vas_attention": 20.0}})
+    paired.vas_attention = VasStats(mean=30.0)
+    alone = _rec(1, 1.0, "A", {})
+    alone.vas_attention = VasStats(mean=90.0)
+    row = summarize([paired, alone]).set_index("benchmark").loc["tempcompass"]
+    assert (row["vas_attention"], row["vas_attention_cf_real"], row["vas_attention_blank"]) == (60.0, 30.0, 20.0)
 
 
 def test_no_variants_leave_the_reliance_columns_empty():
