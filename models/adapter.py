@@ -272,7 +272,8 @@ class ReasoningVideoLM(lmms):
             final_batch = [(s, r) for s, r in built if r.round == s["n_rounds"]]
             glue_batch = [(s, r) for s, r in built if r.round != s["n_rounds"]]
             for batch, final in ((glue_batch, False), (final_batch, True)):
-                for (s, r), gen in zip(batch, self._generate([r for _, r in batch], record=final)):
+                record = final and self.counterfactual != "text_only"  # no video tokens to attend to
+                for (s, r), gen in zip(batch, self._generate([r for _, r in batch], record=record)):
                     s["rounds"].append(self._round_log(r, gen))
                     if isinstance(gen, Exception):
                         s["result"] = error_response("generation_error", f"{type(gen).__name__}: {gen}")
@@ -324,7 +325,7 @@ class ReasoningVideoLM(lmms):
     def _backend_generate(self, built, record: bool):
         start = time.perf_counter()
         try:
-            if self.probe is not None and record and self.counterfactual != "text_only":
+            if self.probe is not None and record:
                 return self.probe.generate(built)
             return self.backend.generate(built)
         finally:
