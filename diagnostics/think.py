@@ -158,7 +158,7 @@ _HEDGE = re.compile(r"\beither\b|\bor\b|\bboth\b|\bunclear\b|\bnone\s+of\s+the\s
 _UNCERTAINTY = re.compile(_UNCERTAIN, re.IGNORECASE)
 _NEGATION = re.compile(
     r"(?:\bnot|n't|\bno|\bnever|\bneither|\bnor|\brather\s+than|\binstead\s+of|\bunlike|\bexcept|\bexclude|"
-    r"\brule\s+out|\bruled\s+out|\beliminat\w+|\bincorrect|\bwrong|\bunlikely|\bdoesn't|\bcannot)\b[^.:;]*$",
+    r"\brule\s+out|\bruled\s+out|\beliminat\w+|\bincorrect|\bwrong|\bunlikely|\bdoesn't|\bcannot)\b",
     re.IGNORECASE,
 )
 _NEG_AFTER = re.compile(
@@ -170,11 +170,33 @@ _NEG_AFTER = re.compile(
 _INTERVENES = re.compile(r"\b(?:is|are|was|be|:|=)\b|:|=")
 
 
-def _negated(sentence: str, start: int, end: int) -> bool:
+_CLAUSE_BREAK = re.compile(r"\b(?:so|therefore|thus|hence|but|while|whereas|because|since|instead)\b", re.IGNORECASE)
+# questions that ask for the one option that is NOT true / least likely / an exception
+_INVERTED = re.compile(r"\b(?:NOT|EXCEPT|except|least|incorrect|false|untrue|wrong|cannot|can't|"
+                       r"not\s+(?:true|correct|accurate|possible|likely|shown|mentioned|included|consistent|supported))\b")
+
+
+def inverted_question(question: str | None) -> bool:
+    return bool(question and _INVERTED.search(question))
+
+
+def _negated(sentence: str, start: int, end: int, inverted: bool = False) -> bool:
+    """Whether a mention is ruled out rather than chosen: "not B", "rather than B", "B is incorrect".
+    A negation in the subject of a copula ("the incorrect choice is D", "the one that does not fit
+    is: A") describes the mention: that is the answer to an inverted question ("which is NOT ..."),
+    and a rejection otherwise. A new clause between them ("C is not correct, so the answer is D",
+    "not B, so I pick A") ends the negation's reach."""
     before = sentence[max(0, start - 160): start]
-    m = _NEGATION.search(before)
-    if m and not _INTERVENES.search(before[m.end():]):
-        return True
+    clause = re.split(r"[.:;]", before)[-1]
+    last = None
+    for last in _NEGATION.finditer(clause):
+        pass
+    if last is not None:
+        between = clause[last.end():]
+        if _CLAUSE_BREAK.search(between):
+            pass  # "C is not correct, so the answer is D"
+        elif not _INTERVENES.search(between) or not inverted:
+            return True
     return bool(_NEG_AFTER.match(sentence[end: end + 40]))
 
 
@@ -330,6 +352,10 @@ def _same_number(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
+WORD_SHARE = 0.66   # _by_words: share of an option's content words the sentence must have
+WORD_RIVAL = 0.34   # ... and the most of its own distinctive words another option may have there
+
+
 class _Options:
     """The options of one item, prepared once for matching against many sentences."""
 
@@ -346,6 +372,9 @@ class _Options:
         # options that are numbers are matched by value, not by text
         self.by_number = len(numeric) == len(self.raw) and len(self.raw) > 1 and all(
             len(n) >= 1 for n in self.numbers) and len({tuple(n) for n in self.numbers}) == len(self.raw)
+        # formulas are matched as written, ignoring spacing, braces and delimiters
+        self.formulas = [_formula_key(answers.strip_option_prefix(o or "")) if _FORMULA.search(o or "") else ""
+                         for o in self.raw]
 
     def content_mentions(self, sentence: str) -> list[_Mention]:
         if not self.raw:
@@ -356,6 +385,14 @@ class _Options:
                 if m.group(1) in self.images:
                     out.append(_Mention(self.images[m.group(1)], 2, 100.0, m.start(), m.end()))
             return out
+        if any(self.formulas):
+            key = _formula_key(sentence)
+            hits = [i for i, f in enumerate(self.formulas)
+                    if len(f) >= 4 and re.search(rf"(?<![\w.]){re.escape(f)}(?![\w.])", key)]
+            hits = [i for i in hits if not any(j != i and self.formulas[i] in self.formulas[j] for j in hits)]
+            if len(hits) == 1:
+                pos = max(sentence.rfind("="), 0)
+                return [_Mention(answers.LETTERS[hits[0]], 1, 100.0, pos, pos + 1)]
         if self.by_number:
             found = _numbers_in(_LATEX_NOISE.sub(" ", sentence))
             if not found:
@@ -396,12 +433,10 @@ class _Options:
                 al = fuzz.partial_ratio_alignment(body, sent, score_cutoff=75)
                 if al:
                     found.append((al.score, i, (al.dest_start, al.dest_end)))
-        if not found:
-            return None
+        if not found or max(f[0] for f in found) < 85:
+            return self._by_words(sent)
         found.sort(key=lambda x: -x[0])
         best = found[0][0]
-        if best < 85:
-            return None
         close = [f for f in found if f[0] >= best - 10]
         if len(close) > 1:
             # exact hits: an option inside another one's text ("red" in "dark red") gives way to the longer
@@ -415,6 +450,29 @@ class _Options:
             return None
         return close[0]
 
+    def _by_words(self, sent: str):
+        """A paraphrase that keeps the option's words in another order or form ("she is copying his
+        gestures" for "copy boy s gestures"): the one option with at least WORD_SHARE of its content
+        words in the sentence, and of the words that set it apart from the other options, while no
+        other option has more than WORD_RIVAL of its own distinctive words there."""
+        words = sent.split()
+        have = set(words)
+        content = [set(o.split()) - _STOP for o in self.norm]
+        own = [c - set().union(*(content[j] for j in range(len(content)) if j != i)) for i, c in enumerate(content)]
+        picks = [i for i, c in enumerate(content)
+                 if len(c) >= 2 and own[i] and min(len(c & have) / len(c), len(own[i] & have) / len(own[i])) >= WORD_SHARE]
+        if len(picks) != 1:
+            return None
+        i = picks[0]
+        if any(own[j] and len(own[j] & have) / len(own[j]) > WORD_RIVAL for j in range(len(content)) if j != i):
+            return None
+        at = [k for k, w in enumerate(words) if w in content[i]]
+        if (set(words[max(0, at[0] - 2): at[-1] + 1]) & _NEG_WORDS) - content[i]:
+            return None  # "in exile in France, not England"
+        start = len(" ".join(words[: at[0]])) + (1 if at[0] else 0)
+        end = len(" ".join(words[: at[-1] + 1]))
+        return 100.0 * len(content[i] & have) / len(content[i]), i, (start, end)
+
     def _distinct_ok(self, i: int, rivals: list[int], sent: str, span: tuple[int, int]) -> bool:
         words = set(self.norm[i].split())
         others = set().union(*(set(self.norm[j].split()) for j in rivals if j != i))
@@ -426,15 +484,33 @@ class _Options:
         return not (theirs & window & _NEG_WORDS) and not (theirs and theirs <= window)
 
 
+_FORMULA = re.compile(r"\\[a-zA-Z]+|[\^_=]")  # LaTeX commands, scripts, equations ("$5 million" is no formula)
+
+
+def _formula_key(text: str) -> str:
+    """A formula reduced to what it says: "$k_{et}=(\\frac{k_{1}}{2})$" and "k_{et} = \\frac{k_1}{2}" meet."""
+    text = re.sub(r"\\(?:left|right|displaystyle|[,;!]|quad|qquad)|\\[dt]frac", lambda m: "\\frac" if "frac" in m.group() else "",
+                  text)
+    return re.sub(r"[\s${}()\[\]]|\\[()\[\]]", "", text)
+
+
 def _map_span(sentence: str, norm: str, span: tuple[int, int]) -> tuple[int, int]:
-    """Approximate a span of the normalised sentence back onto the sentence (for the negation check)."""
+    """A span of the normalised sentence mapped back onto the sentence, word for word (normalising
+    keeps one word per run of word characters), so that the negation check sees the words before it."""
     if not norm:
         return 0, 0
-    ratio = len(sentence) / max(len(norm), 1)
-    return int(span[0] * ratio), int(span[1] * ratio)
+    text = _LATEX_NOISE.sub(lambda m: " " * len(m.group()), sentence)
+    text = re.sub(r"(?<=\d)\.(?=\d)", "p", text)
+    spans = [m.span() for m in re.finditer(r"[^\W_]+", text)]
+    if len(spans) != len(norm.split()):  # cannot happen for text _norm made; approximate rather than fail
+        ratio = len(sentence) / max(len(norm), 1)
+        return int(span[0] * ratio), int(span[1] * ratio)
+    first = norm[: span[0]].count(" ")
+    last = norm[: max(span[1] - 1, span[0])].count(" ")
+    return spans[first][0], spans[min(last, len(spans) - 1)][1]
 
 
-def _mentions(sentence: str, valid: str, opts: _Options, lower_ok: bool) -> list[_Mention]:
+def _mentions(sentence: str, valid: str, opts: _Options, lower_ok: bool, inverted: bool = False) -> list[_Mention]:
     found: list[_Mention] = []
     for strength, pats in ((3, _strong_patterns(valid)), (2, _reference_patterns(valid))):
         for pat in pats:
@@ -452,11 +528,11 @@ def _mentions(sentence: str, valid: str, opts: _Options, lower_ok: bool) -> list
                     continue  # the article "A man ..."
                 if letter == "I" and re.match(r"\s+[a-z]", sentence[m.end(1):]):
                     continue  # the pronoun
-                if _negated(sentence, m.start(1), m.end(1)):
+                if _negated(sentence, m.start(1), m.end(1), inverted):
                     continue
                 found.append(_Mention(letter, strength, 100.0, m.start(1), m.end(1)))
     for mention in opts.content_mentions(sentence):
-        if not _negated(sentence, mention.start, mention.end):
+        if not _negated(sentence, mention.start, mention.end, inverted):
             found.append(mention)
     return found
 
@@ -491,6 +567,7 @@ def conclude_letter(text: str | None, options: list[str] | None = None, question
         return NOTHING
     valid = _valid_letters(options, question)
     opts = _Options(options)
+    inverted = inverted_question(question)
     lower_ok = bool(_LOWERCASE_LETTERS.search(question or "")) or bool(
         options and any(re.match(r"\s*\(?[a-e][.)]\s", o or "") for o in options))
     sentences = _sentences(text)
@@ -500,7 +577,7 @@ def conclude_letter(text: str | None, options: list[str] | None = None, question
         _, sentence = sentences[k]
         if _HYPOTHESIS.match(sentence):
             continue
-        mentions = _mentions(sentence, valid, opts, lower_ok)
+        mentions = _mentions(sentence, valid, opts, lower_ok, inverted)
         strong = [m for m in mentions if m.strength == 3]
         if not strong and _UNCERTAINTY.search(sentence) and fallback is None:
             return Conclusion(UNKNOWN, sentence.strip()[:300], 0.7, "hedge")  # "not sure; both possible"
