@@ -149,6 +149,7 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _UNCERTAIN = (r"\bnot\s+(?:fully\s+|entirely\s+|completely\s+|really\s+|quite\s+|100%\s+)?(?:sure|certain)|"
+              r"\bor\s+(?:possibly|perhaps|maybe)\b|"
               r"\bcan(?:'t|not)\s+(?:tell|determine|decide|be\s+(?:sure|determined|certain))|\bhard\s+to\s+(?:tell|say)|"
               r"\b(?:both|either)\s+(?:are|is|seem|look|could\s+be)\s+(?:\w+\s+)?(?:possible|plausible|likely|right)|"
               r"\bare\s+both\s+(?:possible|plausible)|\bimpossible\s+to\s+(?:tell|determine)|\btorn\s+between|"
@@ -243,6 +244,8 @@ def expression_value(text: str | None) -> float | None:
     s = s.replace("\\pi", "pi").replace("π", "pi").replace("\\times", "*").replace("×", "*").replace("\\cdot", "*")
     s = s.replace("−", "-").replace("^", "**").replace("{", "(").replace("}", ")")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", s)
+    if re.fullmatch(r"\s*-?\s*pi\s*", s):  # "π" alone (a unit-less word would be stripped below)
+        return -math.pi if "-" in s else math.pi
     s = re.sub(r"\s*(?:°|degrees?|%|[a-zA-Z\u4e00-\u9fff]+\^?\d?)\s*$", "", s) if not s.strip().endswith(")") or "sqrt" not in s else s
     s = re.sub(r"(?<=[\d)])\s*(?=sqrt|pi|\()", "*", s)
     s = re.sub(r"(?<=\))\s*(?=\d)", "*", s)
@@ -282,7 +285,7 @@ def _strong_patterns(valid: str) -> list[re.Pattern]:
         re.compile(rf"\\boxed\s*\{{\s*\(?\s*({v})\s*\)?\s*(?:[.:][^{{}}]*)?\}}"),
         re.compile(rf"\banswer\s*(?:is|should\s+be|would\s+be|must\s+be|will\s+be|here\s+is|=|:|：)\s*(?:option|choice)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])(?!\s+[a-z]{{2,}}\s+[a-z])", re.IGNORECASE),
         re.compile(rf"\b(?:correct|right|best|final|most\s+\w+)\s+(?:option|choice|answer|letter|one|statement)\s*(?:is|would\s+be|=|:)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
-        re.compile(rf"\b(?:I|I'll|I\s+will|I\s+would|we|let's)\s+(?:choose|pick|select|go\s+with|opt\s+for)\s*(?:option|choice)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
+        re.compile(rf"\b(?:I|I'll|I\s+will|I\s+would|we|let's)\s+(?:choose|pick|select|go\s+with|opt\s+for)\s*(?:option|choice|point|answer)?\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
         re.compile(rf"(?<![\w'’])[(\[\"'*“]*\s*(?:option|choice)?\s*({V})[)\]\"'*”]*\s+(?:is|would\s+be|seems|must\s+be)\s+(?:the\s+)?(?:correct|right|best|most\s+\w+|answer)\b", re.IGNORECASE),
         re.compile(rf"\b(?:option|choice|statement|letter)\s+(?:is|would\s+be|=)\s*[:(\[\"'*“]*\s*({V})\b(?![\w'’])", re.IGNORECASE),
         # "so it's B, not C", "So, B.", "That leaves B", "it must be D"
@@ -308,8 +311,10 @@ def _reference_patterns(valid: str) -> list[re.Pattern]:
 
 
 _STEMMER = PorterStemmer()
-_STOP = frozenset("a an the of to in on at for and or with by from that this it its is are was were be been as "
-                  "he she they his her their them there which who what s".split())
+_STOP_WORDS = ("a an the of to in on at for and or with by from that this it its is are was were be been as "
+               "he she they his her their them there which who what s have has had do does did can will would could "
+               "should may might").split()
+_STOP = frozenset(_STOP_WORDS) | frozenset(PorterStemmer().stem(w) for w in _STOP_WORDS)  # "was" stems to "wa"
 _NEG_WORDS = frozenset({"not", "no", "never", "non", "nt", "neither", "nor"})
 
 
@@ -341,8 +346,11 @@ def _option_numbers(option: str) -> list[float]:
 
 def _numbers_in(sentence: str) -> list[float]:
     out = []
-    for m in re.finditer(r"\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|-?\d+(?:,\d{3})*(?:\.\d+)?", sentence):
-        v = expression_value(m.group(0)) if "frac" in m.group(0) else float(m.group(0).replace(",", ""))
+    # a fraction is one value: "1/4" is 0.25, not 1 and 4
+    for m in re.finditer(r"\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|(?<![\d/])\d+\s*/\s*\d+(?![\d/]|\.\d)|-?\d+(?:,\d{3})*(?:\.\d+)?",
+                         sentence):
+        token = m.group(0)
+        v = expression_value(token) if "frac" in token or "/" in token else float(token.replace(",", ""))
         if v is not None:
             out.append(v)
     return out
@@ -426,10 +434,13 @@ class _Options:
         for i, body in enumerate(self.norm):
             if len(body) < 2:
                 continue
+            single = " " not in body
+            if single and any(body in other.split() for j, other in enumerate(self.norm) if j != i):
+                continue  # "balancing" says nothing between itself and "catch his balance"
             m = re.search(rf"(?<!\w){re.escape(body)}(?!\w)", sent)
             if m:
                 found.append((100.0, i, (m.start(), m.end())))
-            elif 4 <= len(body) <= len(sent):
+            elif 4 <= len(body) <= len(sent) and not single:  # one word matches whole ("cycling" is not in "bicycle")
                 al = fuzz.partial_ratio_alignment(body, sent, score_cutoff=75)
                 if al:
                     found.append((al.score, i, (al.dest_start, al.dest_end)))
@@ -459,14 +470,18 @@ class _Options:
         have = set(words)
         content = [set(o.split()) - _STOP for o in self.norm]
         own = [c - set().union(*(content[j] for j in range(len(content)) if j != i)) for i, c in enumerate(content)]
+        # one short word is no evidence ("play"); one long one is ("a conversation", "a stylet")
         picks = [i for i, c in enumerate(content)
-                 if len(c) >= 2 and own[i] and min(len(c & have) / len(c), len(own[i] & have) / len(own[i])) >= WORD_SHARE]
+                 if (len(c) >= 2 or len(max(c, key=len, default="")) >= 6) and own[i]
+                 and min(len(c & have) / len(c), len(own[i] & have) / len(own[i])) >= WORD_SHARE]
         if len(picks) != 1:
             return None
         i = picks[0]
         if any(own[j] and len(own[j] & have) / len(own[j]) > WORD_RIVAL for j in range(len(content)) if j != i):
             return None
-        at = [k for k, w in enumerate(words) if w in content[i]]
+        at = _tightest(words, content[i] & have)
+        if at[-1] - at[0] + 1 > 3 * len(self.norm[i].split()) + 3:
+            return None  # the words are scattered over the sentence, not said together
         if (set(words[max(0, at[0] - 2): at[-1] + 1]) & _NEG_WORDS) - content[i]:
             return None  # "in exile in France, not England"
         start = len(" ".join(words[: at[0]])) + (1 if at[0] else 0)
@@ -492,6 +507,24 @@ def _formula_key(text: str) -> str:
     text = re.sub(r"\\(?:left|right|displaystyle|[,;!]|quad|qquad)|\\[dt]frac", lambda m: "\\frac" if "frac" in m.group() else "",
                   text)
     return re.sub(r"[\s${}()\[\]]|\\[()\[\]]", "", text)
+
+
+def _tightest(words: list[str], wanted: set[str]) -> list[int]:
+    """Positions of `wanted` in `words` within the shortest stretch that holds each of them once."""
+    best = None
+    for a in range(len(words)):
+        if words[a] not in wanted:
+            continue
+        seen = set()
+        for b in range(a, len(words)):
+            if words[b] in wanted:
+                seen.add(words[b])
+                if seen == wanted:
+                    if best is None or b - a < best[1] - best[0]:
+                        best = (a, b)
+                    break
+    a, b = best
+    return [k for k in range(a, b + 1) if words[k] in wanted]
 
 
 def _map_span(sentence: str, norm: str, span: tuple[int, int]) -> tuple[int, int]:
@@ -562,6 +595,10 @@ def looping(text: str) -> bool:
     return bool(re.search(r"(.{4,80}?)(?:\s*\1){4,}\s*\S{0,80}$", tail, re.DOTALL))
 
 
+_INLINE_LETTER = re.compile(r"\\\(\s*([A-Za-z])\s*\\\)")
+_LABELLED = re.compile(r"\b(?!(?:is|are|was|be|and|or|the|to|of|not|than|option|choice)\b)[A-Za-z]{3,}\s+([A-J])(?=\s*[.,;!?)]|\s*$)")
+
+
 def conclude_letter(text: str | None, options: list[str] | None = None, question: str | None = None) -> Conclusion:
     if not text or not text.strip() or looping(text):
         return NOTHING
@@ -577,11 +614,21 @@ def conclude_letter(text: str | None, options: list[str] | None = None, question
         _, sentence = sentences[k]
         if _HYPOTHESIS.match(sentence):
             continue
+        # "point \( A \)": a letter in inline LaTeX reads as the letter (same length, so spans stay)
+        sentence = _INLINE_LETTER.sub(lambda m: m.group(1).center(len(m.group(0))), sentence)
         mentions = _mentions(sentence, valid, opts, lower_ok, inverted)
+        if options is None:  # the letters label things in the image: "the odd one is jug B."
+            mentions += [_Mention(m.group(1), 2, 100.0, m.start(1), m.end(1)) for m in _LABELLED.finditer(sentence)
+                         if m.group(1) in valid and not _negated(sentence, m.start(1), m.end(1), inverted)]
         strong = [m for m in mentions if m.strength == 3]
         if not strong and _UNCERTAINTY.search(sentence) and fallback is None:
             return Conclusion(UNKNOWN, sentence.strip()[:300], 0.7, "hedge")  # "not sure; both possible"
         if not mentions:
+            if opts.by_number and fallback is None and _STRONG_ANCHOR.search(sentence):
+                value = conclude_number(sentence).value
+                if value != UNKNOWN and not any(_same_number(value, n) for nums in opts.numbers for n in nums):
+                    # the reasoning's final value is no option ("so the sum is 18 cm²" for 4/6/8/9/10 cm)
+                    return Conclusion(UNKNOWN, sentence.strip()[:300], 0.6, "no_option")
             continue
         cued = bool(_CUE.search(sentence)) or bool(strong)
         letter, ambiguous = _choice(mentions)
@@ -626,6 +673,8 @@ _NUM_ANCHOR = re.compile(
 )
 _STRONG_ANCHOR = re.compile(r"\b(?:answer|therefore|thus|hence|so|total|final(?:ly)?|result|altogether|in\s+total)\b|≈|答案",
                             re.IGNORECASE)
+_COPULA = re.compile(r"is|are|was|be|=|equals", re.IGNORECASE)
+_SUBORDINATE = re.compile(r"\b(?:when|if|where|since|because|while|given|assuming)\b", re.IGNORECASE)
 _MATH_SPAN = re.compile(
     r"(?<![A-Za-z0-9_^])(?:[-−]\s*)?(?:\\(?:[dt]?frac|sqrt|pi|cdot|times)\b|\d|√|π|\.\d)"
     r"(?:\\(?:[dt]?frac|sqrt|pi|cdot|times)\b|[\d.,+\-−*/{}()√π×·]|\s(?=[\d+\-−*/×·\\√({]))*"
@@ -643,7 +692,8 @@ _FRACTION_WORDS = {"half": 0.5, "one third": 1 / 3, "one-third": 1 / 3, "one qua
                    "one-half": 0.5, "two thirds": 2 / 3, "two-thirds": 2 / 3, "three quarters": 0.75,
                    "three-quarters": 0.75}
 _NO_COUNT = re.compile(r"\bno\s+(?:other\s+)?(?:[a-z]+\s+){0,3}?(?:are|is|were|missing|left|remain\w*|objects?|items?|"
-                       r"bricks?|people|persons?|one|ones|such)\b", re.IGNORECASE)
+                       r"bricks?|people|persons?|one|ones|such)\b|(?<=\bthere\sare\s)no\b|(?<=\bthere\sis\s)no\b|(?<=\bthere\swere\s)no\b",
+                       re.IGNORECASE)
 
 
 def _span_value(token: str) -> float | None:
@@ -710,7 +760,19 @@ def _number_conclusion(text: str | None) -> tuple[int, Conclusion]:
         anchors = [m for m in _NUM_ANCHOR.finditer(clean)]
         strong = [m for m in anchors if _STRONG_ANCHOR.fullmatch(m.group(0).strip())]
         chosen = None
-        for anchor in (strong[-1:] if strong else []) + anchors[::-1]:
+        if strong:
+            # the predicate of the concluding clause: the last "is"/"=" after "therefore" and before a
+            # subordinate clause ("therefore, the number of triangles on the 18 points is 816";
+            # "... is moving at 24/7 ft/s when the bottom is 7 ft away" keeps 24/7)
+            sub = _SUBORDINATE.search(clean, strong[-1].end())
+            limit = sub.start() if sub else len(clean)
+            copulas = [a for a in anchors if strong[-1].end() <= a.start() < limit and _COPULA.fullmatch(a.group(0))]
+            for anchor in copulas[::-1]:
+                after = [c for c in candidates if anchor.end() <= c[0] < limit]
+                if after:
+                    chosen = after[0]
+                    break
+        for anchor in ([] if chosen else (strong[-1:] if strong else []) + anchors[::-1]):
             after = [c for c in candidates if c[0] >= anchor.end()]
             if after:
                 chosen = after[0]
@@ -757,7 +819,7 @@ def conclude_text(text: str | None) -> Conclusion:
         stop = _BOUNDARY.search(rest)
         value = (rest[: stop.start()] if stop else rest).strip()
         value = value.rsplit("=", 1)[-1].strip(" \t\"'*“”")
-        if value:
+        if re.search(r"[^\W_]", value):  # "the final answer is \\( \\" (cut off) states nothing
             num = expression_value(value)
             found.append((cued[-1].start(), Conclusion(num if num is not None else value[:200], value[:300], 0.8, "text")))
     pos, number = _number_conclusion(text)
@@ -809,6 +871,9 @@ def answer_text(response: str | None) -> str | None:
         return _ANY_TAG.sub(" ", blocks[-1]).strip()
     if _ANSWER_OPEN.search(text):
         return None
+    closes = list(_THINK_CLOSE.finditer(text))
+    if closes and _THINK_OPEN.search(text) and not text[closes[-1].end():].strip():
+        return None  # the output ends with its reasoning: a \boxed{} inside it is the reasoning's, not an answer
     rest = _ANY_TAG.sub(" ", text).strip()
     # a marked final answer counts where the output ends with it; followed by more reasoning
     # ("the answer is B. But wait, let me double-check the part where"), the output was cut off
@@ -840,12 +905,14 @@ def _read_answer(text: str, options: list[str] | None, kind: str):
     inner = _BOXED.search(text)
     if inner:
         text = inner.group(1)
+    if kind in ("numeric", "open"):
+        text = _LATEX_NOISE.sub(" ", text).strip()  # "\\(\\pi\\)" is π
     if kind == "numeric":
         value = expression_value(text)
         return value if value is not None else answers.parse_number(text)
     if kind == "open":
         value = expression_value(text)
-        return value if value is not None else (text.strip() or None)
+        return value if value is not None else (text.strip() if re.search(r"[^\W_]", text) else None)
     letter = answers.option_letter(text, options=options or None, n_options=len(options) if options else None)
     if letter is None and options:
         # an answer that states an option's value: "7.0" for "7.0 cm/s", "5" for "<image 5>"
@@ -854,9 +921,22 @@ def _read_answer(text: str, options: list[str] | None, kind: str):
         if value is not None and opts.images:
             letter = opts.images.get(str(int(value))) if float(value).is_integer() else None
         elif value is not None:
-            hits = [i for i, nums in enumerate(opts.numbers) if len(nums) == 1 and _same_number(nums[0], value)]
+            hits = [i for i, o in enumerate(options) if _same_number_option(o, value)]
             letter = answers.LETTERS[hits[0]] if len(hits) == 1 else None
     return letter
+
+
+def _same_number_option(option: str, value: float) -> bool:
+    """Whether an option states `value` and nothing else that changes it: "7.0 cm/s" and
+    "48.0/25.4=1.89" state 7 and 1.89; "$2 \\pi$" or "2√3" do not state 2."""
+    body = answers.strip_option_prefix(option or "")
+    if "=" in body:
+        body = body.rsplit("=", 1)[1]
+    nums = _option_numbers(body)
+    if len(nums) != 1 or not _same_number(nums[0], value):
+        return False
+    body = re.sub(r"\^\s*\{?\s*\\circ\s*\}?|[a-zA-Z}]+\s*\^\s*\{?\d\}?", " ", body)  # 72^{\\circ}, m^3, cm/s stay units
+    return not re.search(r"\\pi|π|√|\\sqrt|\\frac|\d\s*/\s*\d|\d\s*\^", body)
 
 
 def is_correct(value: Any, ground_truth: Any, kind: str = "mc", tolerance: float = 0.05) -> bool:

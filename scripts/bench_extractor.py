@@ -8,6 +8,15 @@ settles without an LLM call and how often those are right, and the same figures 
 as it was before this issue (git revision d0a8690, loaded from git history when available).
 
     python scripts/bench_extractor.py [--pool PATH] [--errors dev|test] [--json OUT]
+
+With --judge SPEC, a judge of `videor2 tac` is measured the same way, through the production judge
+pipeline (prompts, reply parsing, strict retry, on-disk cache; think conclusions only, no grounding
+score), beside the rules:
+
+    python scripts/bench_extractor.py --judge rules+openai:http://HOST:8000/v1#Qwen/Qwen2.5-7B-Instruct
+    python scripts/bench_extractor.py --judge rules+vllm:/models/Qwen2.5-7B-Instruct --judge-cache judge.jsonl
+
+It prints, per split, the same columns plus the LLM calls made and the replies that could not be read.
 """
 
 from __future__ import annotations
@@ -134,11 +143,47 @@ def old_functions():
     return think_fn, answer_fn, None
 
 
+def judge_functions(spec: str, items: list[dict], cache: Path | None = None):
+    """The think conclusions a judge (`make_judge(spec)`) gives the items, run once for all of them;
+    returns the bench's (think, answer, settled) functions and the judge's statistics."""
+    from videor2.diagnostics.judge import JudgeItem, make_judge
+    from videor2.diagnostics.think import answer_prediction, reasoning_text
+
+    judge = make_judge(spec, cache=str(cache) if cache else None, grounding=False)
+    work = [JudgeItem(key=it["id"], kind=it["kind"], question=it["question"] or "", options=it["options"] or [],
+                      think=reasoning_text(it["response"])) for it in items]
+    results: dict[str, dict] = {}
+
+    def done(i: int, res: dict) -> None:
+        results[work[i].key] = res
+
+    try:
+        judge.judge_many(work, done)
+    finally:
+        judge.close()
+
+    def think_fn(it):
+        res = results[it["id"]]
+        return res["think"].get("pred") if res["status"] == "ok" else None  # a judge error counts as no conclusion
+
+    def answer_fn(it):
+        return answer_prediction(it["response"], it["options"], it["kind"])
+
+    def settle_fn(it):
+        return results[it["id"]]["think"].get("source") == "rules"
+
+    errors = sum(r["status"] != "ok" for r in results.values())
+    return (think_fn, answer_fn, settle_fn), {**judge.stats.as_dict(), "judge_errors": errors}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=POOL, help="the real outputs (default: %(default)s)")
     ap.add_argument("--errors", choices=("dev", "test"), help="also list the disagreements of one split")
     ap.add_argument("--json", type=Path, help="write the figures as JSON")
+    ap.add_argument("--judge", metavar="SPEC", help="also measure this judge (rules+openai:URL#MODEL, openai:..., "
+                                                   "rules+vllm:MODEL, hf:PATH ...; see `videor2 tac --help`)")
+    ap.add_argument("--judge-cache", type=Path, help="reply cache of --judge (reruns ask nothing twice; default: none)")
     args = ap.parse_args(argv)
     if not args.pool.exists():
         print(f"bench_extractor: {args.pool} not found (shared/ must sit beside the repository)", file=sys.stderr)
@@ -148,16 +193,27 @@ def main(argv=None) -> int:
     old = old_functions()
     if old is not None:
         ways[f"old ({OLD_REVISION})"] = old
+    if args.judge:
+        from videor2.diagnostics.judge import JudgeUnavailable
+
+        try:
+            fns, stats = judge_functions(args.judge, items, args.judge_cache)
+        except (JudgeUnavailable, ValueError) as exc:
+            print(f"bench_extractor: judge {args.judge!r} cannot run: {exc}", file=sys.stderr)
+            return 2
+        ways[args.judge] = fns
+        print(f"judge {args.judge}: {json.dumps(stats)}")
     results = {}
     cols = ["think_acc", "answer_acc", "unknown_precision", "unknown_recall", "coverage", "coverage_labels",
             "hybrid_settled", "settled_right"]
-    print(f"{'split':6} {'extractor':16} {'n':>4} " + " ".join(f"{c:>17}" for c in cols))
+    width = max(16, *(len(name) for name in ways))
+    print(f"{'split':6} {'extractor':{width}} {'n':>4} " + " ".join(f"{c:>17}" for c in cols))
     for split in ("dev", "test"):
         part = [it for it in items if it["split"] == split]
         for name, (tf, af, sf) in ways.items():
             r = evaluate(part, tf, af, sf)
             results[f"{split}/{name}"] = {k: v for k, v in r.items() if k != "errors"}
-            print(f"{split:6} {name:16} {r['n']:>4} " + " ".join(f"{r[c]:>17}" for c in cols))
+            print(f"{split:6} {name:{width}} {r['n']:>4} " + " ".join(f"{r[c]:>17}" for c in cols))
             if args.errors == split and name == "now":
                 for e in r["errors"]:
                     print("   ", json.dumps(e, ensure_ascii=False))

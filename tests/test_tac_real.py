@@ -44,8 +44,10 @@ def figures(items):
 
 def test_labels_hold_ids_and_labels_only(items):
     rows = [json.loads(line) for line in (REPO / "tests" / "tac_real" / "labels.jsonl").read_text().splitlines()]
-    assert len(rows) == 500 and len({r["id"] for r in rows}) == 500
-    assert Counter(r["split"] for r in rows) == {"dev": 250, "test": 250}
+    drawn = [json.loads(line) for line in (REPO / "tests" / "tac_real" / "sample.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == [d["id"] for d in drawn]  # every drawn item labelled, in draw order
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert Counter(r["split"] for r in rows)["test"] == 250  # the held-out split never grew
     for r in rows:  # no text of the sources is copied into the project
         assert set(r) <= {"id", "split", "repository", "kind", "think", "answer", "annotators_agree_think",
                           "annotators_agree_answer", "adjudication"}, r
@@ -57,15 +59,15 @@ def test_labels_hold_ids_and_labels_only(items):
 
 def test_dev_split(figures):
     f = figures["dev"]
-    assert f["think_acc"] >= 90.0 and f["answer_acc"] >= 98.0, f
-    assert f["unknown_recall"] >= 90.0  # what is truly inconclusive stays UNKNOWN: the rules do not guess
-    # a hybrid judge takes >= 70 % of think conclusions from the rules, and those are right
-    assert f["hybrid_settled"] >= 70.0 and f["settled_right"] >= 98.0, f
+    assert f["think_acc"] >= 88.0 and f["answer_acc"] >= 99.0, f
+    assert f["unknown_recall"] >= 80.0  # what is truly inconclusive mostly stays UNKNOWN: the rules do not guess
+    # a hybrid judge takes only the explicit letters and \boxed{} values from the rules, and those are right
+    assert f["hybrid_settled"] >= 25.0 and f["settled_right"] >= 97.5, f
 
 
 def test_held_out_test_split(figures):
     f = figures["test"]
-    assert f["think_acc"] >= 61.0 and f["answer_acc"] >= 96.0, f
+    assert f["think_acc"] >= 71.6 and f["answer_acc"] >= 96.4, f
     assert f["unknown_recall"] >= 70.0, f
 
 
@@ -119,3 +121,40 @@ def test_hybrid_judge_asks_the_llm_only_what_the_rules_do_not_settle(items, tmp_
     assert summary["judge"]["rules_first"] is True
     row = next(r for r in summary["rows"] if r["benchmark"] == "real_dev")
     assert row["tac_judge"].startswith("rules+openai:") and row["tac_lower_bound"] is False
+
+
+def test_bench_measures_a_judge_through_the_production_pipeline(items):
+    """`bench_extractor.py --judge SPEC`: the hybrid asks the LLM only the think conclusions the rules
+    leave open (no grounding), and the settled ones are the rules' own values."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from judge_server import JudgeServer
+
+    from videor2.diagnostics.judge.base import RULES_THRESHOLD
+    from videor2.diagnostics.think import conclude, reasoning_text
+
+    part = [it for it in items if it["split"] == "dev"][:80]
+    rules = {it["id"]: conclude(reasoning_text(it["response"]), it["options"], it["kind"], it["question"])
+             for it in part}
+    settled = {i for i, c in rules.items() if c.found and c.confidence >= RULES_THRESHOLD}
+    asked = {it["id"] for it in part if it["id"] not in settled and (reasoning_text(it["response"]) or "").strip()}
+    assert settled and asked
+    server = JudgeServer(mode="ok", idle=120, lifetime=600).start()
+    try:
+        (think_fn, _, settle_fn), stats = bench.judge_functions(f"rules+openai:{server.url}#fake-judge", part)
+        served = server.stats()
+    finally:
+        server.stop()
+    assert stats["rules_settled"] == len(settled) and stats["judge_errors"] == 0
+    assert served.get("asked_grounding", 0) == 0
+    assert served.get("asked_think", 0) + stats["cache_hits"] == len(asked)
+    for it in part:
+        assert settle_fn(it) == (it["id"] in settled)
+        if it["id"] in settled:
+            assert think_fn(it) == rules[it["id"]].value
+
+
+def test_bench_refuses_an_unreachable_judge_in_one_line():
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "bench_extractor.py"), "--judge",
+                           "rules+openai:http://127.0.0.1:9/v1#judge"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "unreachable" in proc.stderr, proc.stderr

@@ -70,3 +70,62 @@ def test_span_maps_back_word_for_word():
     end = norm.index("camera") + len("camera")
     a, b = _map_span(sentence, norm, (start, end))
     assert sentence[a:b] == r"noticeable shift; the value \(13.5\) is seen by the camera"
+
+
+
+@pytest.mark.parametrize("text, options, question, expected", [
+    # letters that label things in the image, when the item has no option texts
+    ("Since all points are reachable, let's choose point \\( A \\).", None, "Which point can we reach?", "A"),
+    ("Therefore, the jug that holds a different amount is Jug B.", None, "Which jug differs?", "B"),
+    # fractions are one value; the final value matching no option is no conclusion
+    ("Therefore, the coefficient of relatedness between A and B is 1/4.", ["3/8", "5/8", "1/4", "1/2"], "q", "C"),
+    ("The side is 6 cm. Therefore, the sum p + q + r + s is 18 cm^2.", ["4 cm", "6 cm", "8 cm", "9 cm"], "q", "UNKNOWN"),
+    # one single-word option inside another option's text tells nothing ("balancing" / "catch his balance")
+    ("He squats down to regain his balance.", ["touch the baby", "balancing", "catch his balance"], "why", "UNKNOWN"),
+    # a single word matches whole words only: "cycling" is not in "bicycle"
+    ("The boy holds the bicycle to get the bike out of the water.",
+     ["cycling", "posing", "assist getting the bike out of water"], "why", "C"),
+    # option words scattered over a long sentence are not a statement of the option
+    ("The baby laughs and moves its hands while they are engaging in a long and playful activity together.",
+     ["play with baby", "play with him", "funny"], "why", "UNKNOWN"),
+    # a hedge between an option and something else
+    ("The person might be trying to pet the cat or possibly take the plush fish away.",
+     ["take a flower", "drink water", "take the plush fish away"], "why", "UNKNOWN"),
+    # one long distinctive word names its option
+    ("They appear to be engaged in a conversation.", ["watch her moves", "having a conversation", "taking pictures"],
+     "what are they doing", "B"),
+])
+def test_more_multiple_choice_conclusions(text, options, question, expected):
+    assert conclude(text, options, "mc", question).value == expected
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    # the predicate of "therefore ... is N", not the first number after "therefore"
+    ("Therefore, the number of triangles with vertices in the 18 points shown is 816.", "numeric", 816.0),
+    ("Therefore, the top is moving at 24/7 ft/s when the bottom is 7 ft away.", "numeric", 24 / 7),
+    ("There are no big minivans in front of this biplane; instead there is a sedan.", "numeric", 0.0),
+    # a cut-off "the final answer is \( " states nothing: the value before it counts
+    ("Thus AC^2 = 16. So AC = 4.0.\n\nThe final answer is \\( ", "open", 4.0),
+])
+def test_number_and_text_conclusions(text, kind, expected):
+    value = conclude(text, None, kind, "q").value
+    assert value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("response, options, kind, expected", [
+    # a marked answer inside a CLOSED think is the reasoning's; an unclosed think ending in one gives it
+    ("<think>so BD = 2.0. Thus BD is \\[ \\boxed{2.0} \\]</think>", None, "numeric", "UNKNOWN"),
+    ("<think>Clearly the phrase fits.\n\nFinal answer: A</think>", ["a", "b"], "mc", "UNKNOWN"),
+    ("<think>so the side is 3. Thus the answer is \\boxed{E}", None, "mc", "E"),
+    # an answer states an option's value only when the option says that value and nothing that changes it
+    ("<think>...</think><answer>7.0</answer>", ["5.0 cm/s", "7.0 cm/s", "9.0 cm/s"], "mc", "B"),
+    ("<think>...</think><answer>72</answer>", ["$36^{\\circ}$", "$72^{\\circ}$"], "mc", "B"),
+    ("<think>...</think><answer>1.89</answer>", ["48.0", "48.0/25.4=1.89", "(48.0-25.4)/48.0"], "mc", "B"),
+    ("<think>...</think><answer>2</answer>", ["$\\pi$", "$2 \\pi$", "$3 \\pi$"], "mc", "UNKNOWN"),
+    ("<think>...</think><answer>\\(\\pi\\)</answer>", None, "open", pytest.approx(3.141592653589793)),
+    ("<think>...</think><answer>\\( \\</answer>", None, "open", "UNKNOWN"),
+])
+def test_answer_reading(response, options, kind, expected):
+    from videor2.diagnostics.think import answer_prediction
+
+    assert answer_prediction(response, options, kind) == expected

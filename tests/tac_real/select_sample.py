@@ -2,7 +2,8 @@
 
 Stratified by source repository and answer kind, seeded; split by repository into dev (tuning)
 and test (held out). Bounding-box / click outputs (the two VLM-R1 repositories) are left out:
-they carry no think conclusion a video QA benchmark would compare. Run from the repository root:
+they carry no think conclusion a video QA benchmark would compare. A second, later draw (MORE) adds
+dev items only. Run from the repository root:
     python tests/tac_real/select_sample.py > tests/tac_real/sample.jsonl
 """
 
@@ -25,18 +26,41 @@ PLAN = {
 }
 
 
+# a second draw for dev (tuning), from what the first left; appended to sample.jsonl with its own seed so
+# that the first draw and the held-out test split stay exactly as they were
+SEED_MORE = 20261202
+MORE = {"dev": {("fengzi258/Ocean-R1", "mc"): 60, ("fengzi258/Ocean-R1", "numeric"): 20, ("fengzi258/Ocean-R1", "open"): 10,
+                ("shawnljn/CSE589Project_VideoRFT", "mc"): 40, ("seahl0119/VideoChat-R1", "mc"): 50}}
+
+# a third dev draw, measured before any tuning on it (the within-source check of the second round)
+SEED_THIRD = 20261203
+THIRD = {"dev": {("fengzi258/Ocean-R1", "mc"): 40, ("fengzi258/Ocean-R1", "numeric"): 20, ("fengzi258/Ocean-R1", "open"): 10,
+                 ("shawnljn/CSE589Project_VideoRFT", "mc"): 30, ("seahl0119/VideoChat-R1", "mc"): 40}}
+
+
 def repository(source: str) -> str:
     return source.split("@")[0].removeprefix("github:")
 
 
+def draw(rows: list[dict], plan: dict, seed: int, taken: set[str]) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for split, parts in plan.items():
+        for (repo, kind), n in parts.items():
+            pool = sorted((r for r in rows if repository(r["source"]) == repo and r["kind"] == kind
+                           and r["id"] not in taken), key=lambda r: r["id"])
+            for r in sorted(rng.sample(pool, n), key=lambda r: r["id"]):
+                out.append({"id": r["id"], "split": split, "repository": repo, "kind": kind})
+    return out
+
+
 def main() -> None:
     rows = [json.loads(line) for line in POOL.read_text(encoding="utf-8").splitlines()]
-    rng = random.Random(SEED)
-    for split, plan in PLAN.items():
-        for (repo, kind), n in plan.items():
-            pool = sorted((r for r in rows if repository(r["source"]) == repo and r["kind"] == kind), key=lambda r: r["id"])
-            for r in sorted(rng.sample(pool, n), key=lambda r: r["id"]):
-                print(json.dumps({"id": r["id"], "split": split, "repository": repo, "kind": kind}))
+    first = draw(rows, PLAN, SEED, set())
+    more = draw(rows, MORE, SEED_MORE, {r["id"] for r in first})
+    third = draw(rows, THIRD, SEED_THIRD, {r["id"] for r in first + more})
+    for r in first + more + third:
+        print(json.dumps(r))
 
 
 if __name__ == "__main__":
