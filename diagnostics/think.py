@@ -11,21 +11,23 @@ How (multiple choice), developed on real model outputs (tests/tac_real, scripts/
   is", "most likely", "I choose"; or being one of the last two sentences) gives the value, so a
   final explicit letter wins over earlier discussion of other letters;
 - an option is named by its letter (`\\boxed{C}`, "the answer is (C)", "option C", "Graph C",
-  "Image 5" for an option "<image 5>", "C." opening a line), or by its CONTENT: the option's
-  text found in the sentence, exactly or fuzzily (rapidfuzz partial ratio ≥ 88 with a margin of
-  10 over the next option), or the option's number(s) ("approximately 30.2" for an option "30.2");
-- a mention right after a negation ("not B", "rather than the sled") is no choice, unless an
-  "is"/":" separates them ("the option that does not fit is: A");
-- a concluding sentence that names several options equally (a hedge, "either B or C") is
-  UNKNOWN: the extractor never guesses.
+  "Image 5" for an option "<image 5>", "C." opening a line; "point A" where the letters label the
+  image and there are no option texts), or by its CONTENT: the option's text found in the sentence,
+  exactly or fuzzily (rapidfuzz partial ratio ≥ 85, options within 10 points told apart by their
+  distinctive words), its words said close together in another form (`_Options._by_words`), its
+  formula, or its number(s) ("approximately 30.2" for an option "30.2");
+- a negation rules out what it governs within its clause ("not B", "rather than the sled"); "the
+  incorrect choice is D" answers an inverted question ("which is NOT ...") and rejects D otherwise;
+- a concluding sentence that names several options equally (a hedge, "either B or C"), or whose
+  value is no option, is UNKNOWN: the extractor never guesses.
 Numbers: the last `\\boxed{}` or cued number ("= 5.0", "the total is 12", "about twelve metres",
 "1/3", "\\frac{16}{15}", "2 + 4\\sqrt{3}"), ranges being hedges. Open-ended: the last cued span
 ("the answer is ...", `\\boxed{...}`), a number when it is one.
 
 `answer_prediction(response, options, kind)` reads the final answer for TAC: the last `<answer>`
-block; with none, a clearly marked final answer (`\\boxed{}`, "Final answer: ...") or an output
-that is nothing but a letter/number; otherwise UNKNOWN (an output truncated in its reasoning has
-no answer: nothing is picked out of reasoning prose).
+block; with none, a clearly marked final answer (`\\boxed{}`, "Final answer: ...") that ends the
+output outside a closed think, or an output that is nothing but a letter/number; otherwise UNKNOWN
+(an output truncated in its reasoning has no answer: nothing is picked out of reasoning prose).
 
 Everything here is total (any text in, a value out, never an exception) and deterministic.
 """
