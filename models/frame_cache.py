@@ -35,6 +35,7 @@ import numpy as np
 
 from videor2.models.sampler import FrameSettings, SampledVideo, _decord_available, sample_video
 
+FRAME_CACHE_ENV = "VIDEOR2_FRAME_CACHE"  # where frame_cache=on keeps its frames (the test suite points it at a temporary folder)
 DEFAULT_MAX_GB = 50.0  # ~900 videos at the paper protocol (128 frames of 280x504: 54 MB each)
 OFF = ("off", "false", "no", "0", "none")
 _TMP = ".tmp-"
@@ -42,14 +43,15 @@ _STALE_TMP_S = 3600  # a temporary folder this old belongs to a killed writer
 
 
 def open_frame_cache(spec="on", max_gb=None) -> "FrameCache | None":
-    """The cache a `frame_cache=` model_arg asks for: on (``<cache_dir>/frames``), off (None) or a folder."""
+    """The cache a `frame_cache=` model_arg asks for: on (``$VIDEOR2_FRAME_CACHE``, else
+    ``<cache_dir>/frames``), off (None) or a folder."""
     spec = str(spec if spec is not None else "on").strip()
     if spec.lower() in OFF:
         return None
     if spec.lower() in ("on", "true", "yes", "1", ""):
         from videor2.paths import cache_dir
 
-        root = cache_dir() / "frames"
+        root = Path(os.environ[FRAME_CACHE_ENV]) if os.environ.get(FRAME_CACHE_ENV) else cache_dir() / "frames"
     else:
         root = Path(spec).expanduser()
     gb = DEFAULT_MAX_GB if max_gb in (None, "", "None") else float(max_gb)

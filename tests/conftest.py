@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,16 @@ def pytest_configure(config):
     pool = default_fixtures_dir() / "_pool"
     build_pool(pool)
     os.environ.setdefault("VIDEOR2_TEST_POOL", str(pool))
+    # the decoded frames the tests cache (over a GB) go to a folder of this session, not the user's cache
+    frames = Path(tempfile.mkdtemp(prefix="videor2-test-frames-"))
+    os.environ.setdefault("VIDEOR2_FRAME_CACHE", str(frames))
+    config._videor2_frames = frames
+
+
+def pytest_unconfigure(config):
+    frames = getattr(config, "_videor2_frames", None)
+    if frames is not None:
+        shutil.rmtree(frames, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

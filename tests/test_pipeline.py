@@ -246,9 +246,12 @@ def test_concurrent_writers_leave_one_whole_entry(pool, tmp_path):
 
 def test_frame_cache_model_arg(tmp_path, monkeypatch):
     monkeypatch.setenv("VIDEOR2_CACHE", str(tmp_path / "home"))
+    monkeypatch.delenv("VIDEOR2_FRAME_CACHE", raising=False)
     assert open_frame_cache("off") is None and open_frame_cache("false") is None
     on = open_frame_cache("on")
     assert on.root == tmp_path / "home" / "frames" and on.max_bytes == 50 * 10**9
+    monkeypatch.setenv("VIDEOR2_FRAME_CACHE", str(tmp_path / "elsewhere"))
+    assert open_frame_cache("on").root == tmp_path / "elsewhere"
     assert open_frame_cache(str(tmp_path / "x"), "0.5").max_bytes == 5 * 10**8
 
 
