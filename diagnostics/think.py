@@ -316,7 +316,7 @@ _STEMMER = PorterStemmer()
 _STOP_WORDS = ("a an the of to in on at for and or with by from that this it its is are was were be been as "
                "he she they his her their them there which who what s have has had do does did can will would could "
                "should may might").split()
-_STOP = frozenset(_STOP_WORDS) | frozenset(PorterStemmer().stem(w) for w in _STOP_WORDS)  # "was" stems to "wa"
+_STOP = frozenset(_STOP_WORDS) | frozenset(_STEMMER.stem(w) for w in _STOP_WORDS)  # "was" stems to "wa"
 _NEG_WORDS = frozenset({"not", "no", "never", "non", "nt", "neither", "nor"})
 
 
@@ -382,6 +382,10 @@ class _Options:
         # options that are numbers are matched by value, not by text
         self.by_number = len(numeric) == len(self.raw) and len(self.raw) > 1 and all(
             len(n) >= 1 for n in self.numbers) and len({tuple(n) for n in self.numbers}) == len(self.raw)
+        # content words of each option, and those no other option has (for _by_words)
+        self.content = [set(o.split()) - _STOP for o in self.norm]
+        self.own = [c - set().union(*(self.content[j] for j in range(len(self.content)) if j != i))
+                    for i, c in enumerate(self.content)]
         # formulas are matched as written, ignoring spacing, braces and delimiters
         self.formulas = [_formula_key(answers.strip_option_prefix(o or "")) if _FORMULA.search(o or "") else ""
                          for o in self.raw]
@@ -470,8 +474,7 @@ class _Options:
         other option has more than WORD_RIVAL of its own distinctive words there."""
         words = sent.split()
         have = set(words)
-        content = [set(o.split()) - _STOP for o in self.norm]
-        own = [c - set().union(*(content[j] for j in range(len(content)) if j != i)) for i, c in enumerate(content)]
+        content, own = self.content, self.own
         # one short word is no evidence ("play"); one long one is ("a conversation", "a stylet")
         picks = [i for i, c in enumerate(content)
                  if (len(c) >= 2 or len(max(c, key=len, default="")) >= 6) and own[i]
@@ -545,6 +548,9 @@ def _map_span(sentence: str, norm: str, span: tuple[int, int]) -> tuple[int, int
     return spans[first][0], spans[min(last, len(spans) - 1)][1]
 
 
+_LABELLED = re.compile(r"\b(?!(?:is|are|was|be|and|or|the|to|of|not|than|option|choice)\b)[A-Za-z]{3,}\s+([A-J])(?=\s*[.,;!?)]|\s*$)")
+
+
 def _mentions(sentence: str, valid: str, opts: _Options, lower_ok: bool, inverted: bool = False) -> list[_Mention]:
     found: list[_Mention] = []
     for strength, pats in ((3, _strong_patterns(valid)), (2, _reference_patterns(valid))):
@@ -566,6 +572,9 @@ def _mentions(sentence: str, valid: str, opts: _Options, lower_ok: bool, inverte
                 if _negated(sentence, m.start(1), m.end(1), inverted):
                     continue
                 found.append(_Mention(letter, strength, 100.0, m.start(1), m.end(1)))
+    if not opts.raw:  # no option texts: the letters label things in the image ("the odd one is jug B.")
+        found += [_Mention(m.group(1), 2, 100.0, m.start(1), m.end(1)) for m in _LABELLED.finditer(sentence)
+                  if m.group(1) in valid and not _negated(sentence, m.start(1), m.end(1), inverted)]
     for mention in opts.content_mentions(sentence):
         if not _negated(sentence, mention.start, mention.end, inverted):
             found.append(mention)
@@ -598,7 +607,6 @@ def looping(text: str) -> bool:
 
 
 _INLINE_LETTER = re.compile(r"\\\(\s*([A-Za-z])\s*\\\)")
-_LABELLED = re.compile(r"\b(?!(?:is|are|was|be|and|or|the|to|of|not|than|option|choice)\b)[A-Za-z]{3,}\s+([A-J])(?=\s*[.,;!?)]|\s*$)")
 
 
 def conclude_letter(text: str | None, options: list[str] | None = None, question: str | None = None) -> Conclusion:
@@ -619,9 +627,6 @@ def conclude_letter(text: str | None, options: list[str] | None = None, question
         # "point \( A \)": a letter in inline LaTeX reads as the letter (same length, so spans stay)
         sentence = _INLINE_LETTER.sub(lambda m: m.group(1).center(len(m.group(0))), sentence)
         mentions = _mentions(sentence, valid, opts, lower_ok, inverted)
-        if options is None:  # the letters label things in the image: "the odd one is jug B."
-            mentions += [_Mention(m.group(1), 2, 100.0, m.start(1), m.end(1)) for m in _LABELLED.finditer(sentence)
-                         if m.group(1) in valid and not _negated(sentence, m.start(1), m.end(1), inverted)]
         strong = [m for m in mentions if m.strength == 3]
         if not strong and _UNCERTAINTY.search(sentence) and fallback is None:
             return Conclusion(UNKNOWN, sentence.strip()[:300], 0.7, "hedge")  # "not sure; both possible"

@@ -99,9 +99,16 @@ def evaluate(items: list[dict], think_fn, answer_fn, settle_fn=None) -> dict:
             "settled_right": pct(settled_ok, settled) if settle_fn else float("nan"), "errors": errors}
 
 
+def current_answer(it):
+    """The final answer as TAC reads it today (every judge shares it: judges read the think only)."""
+    from videor2.diagnostics.think import answer_prediction
+
+    return answer_prediction(it["response"], it["options"], it["kind"])
+
+
 def current_functions():
     from videor2.diagnostics.judge.base import RULES_THRESHOLD
-    from videor2.diagnostics.think import answer_prediction, conclude, reasoning_text
+    from videor2.diagnostics.think import conclude, reasoning_text
 
     def conclusion(it):
         return conclude(reasoning_text(it["response"]), it["options"], it["kind"], it["question"])
@@ -109,14 +116,11 @@ def current_functions():
     def think_fn(it):
         return conclusion(it).value
 
-    def answer_fn(it):
-        return answer_prediction(it["response"], it["options"], it["kind"])
-
     def settle_fn(it):  # what a hybrid judge takes from the rules (diagnostics.judge.base)
         c = conclusion(it)
         return c.found and c.confidence >= RULES_THRESHOLD
 
-    return think_fn, answer_fn, settle_fn
+    return think_fn, current_answer, settle_fn
 
 
 def old_functions():
@@ -147,7 +151,7 @@ def judge_functions(spec: str, items: list[dict], cache: Path | None = None):
     """The think conclusions a judge (`make_judge(spec)`) gives the items, run once for all of them;
     returns the bench's (think, answer, settled) functions and the judge's statistics."""
     from videor2.diagnostics.judge import JudgeItem, make_judge
-    from videor2.diagnostics.think import answer_prediction, reasoning_text
+    from videor2.diagnostics.think import reasoning_text
 
     judge = make_judge(spec, cache=str(cache) if cache else None, grounding=False)
     work = [JudgeItem(key=it["id"], kind=it["kind"], question=it["question"] or "", options=it["options"] or [],
@@ -166,14 +170,11 @@ def judge_functions(spec: str, items: list[dict], cache: Path | None = None):
         res = results[it["id"]]
         return res["think"].get("pred") if res["status"] == "ok" else None  # a judge error counts as no conclusion
 
-    def answer_fn(it):
-        return answer_prediction(it["response"], it["options"], it["kind"])
-
     def settle_fn(it):
         return results[it["id"]]["think"].get("source") == "rules"
 
     errors = sum(r["status"] != "ok" for r in results.values())
-    return (think_fn, answer_fn, settle_fn), {**judge.stats.as_dict(), "judge_errors": errors}
+    return (think_fn, current_answer, settle_fn), {**judge.stats.as_dict(), "judge_errors": errors}
 
 
 def main(argv=None) -> int:
